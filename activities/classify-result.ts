@@ -1,0 +1,52 @@
+import type { z } from 'zod';
+import type { RawItemResult } from '../src/providers/types';
+import { decodeStructured, type JsonSchema } from '../src/schema';
+import type { StoredOutcome } from '../src/store';
+import type { BatchState, ItemError, ItemErrorType } from '../src/types';
+
+/** One provider answer -> a typed outcome: a validated result, or a classified failure. */
+export function classifyResult(
+  raw: RawItemResult,
+  attempt: number,
+  schema: z.ZodType,
+  jsonSchema: JsonSchema,
+  retryOn: ItemErrorType[],
+): StoredOutcome {
+  const fail = (error: ItemError, providerRetryable = true): StoredOutcome => ({
+    customId: raw.customId,
+    attempt,
+    ok: false,
+    error,
+    retryable: providerRetryable && retryOn.includes(error.type),
+  });
+  if (raw.kind === 'error') return fail({ type: raw.errorType, message: raw.message }, raw.retryable);
+  if (raw.finishReason === 'refusal') return fail({ type: 'refusal', message: raw.refusal ?? 'the model refused to answer' });
+  if (raw.finishReason === 'length') {
+    return fail({ type: 'truncated', message: 'the answer hit the max tokens limit before it was complete' });
+  }
+  if (raw.text === null || raw.text.trim() === '') return fail({ type: 'invalid_json', message: 'the model returned no text' });
+  const decoded = decodeStructured(raw.text, schema, jsonSchema);
+  if (!decoded.ok) return fail({ type: decoded.type, message: decoded.message });
+  return { customId: raw.customId, attempt, ok: true, data: decoded.data, ...(raw.usage && { usage: raw.usage }) };
+}
+
+/** An item the provider never reported: what happened to it follows from how the batch ended. */
+export function missingResult(
+  customId: string,
+  attempt: number,
+  batchState: BatchState | 'unsubmitted',
+  batchError: string | undefined,
+  retryOn: ItemErrorType[],
+): StoredOutcome {
+  const error: ItemError =
+    batchState === 'expired'
+      ? { type: 'expired', message: 'the batch expired before this request ran' }
+      : batchState === 'cancelled' || batchState === 'unsubmitted'
+        ? { type: 'cancelled', message: 'the job was cancelled before this request ran' }
+        : batchState === 'failed'
+          ? { type: 'batch_failed', message: `the provider failed the whole batch${batchError ? `: ${batchError}` : ''}` }
+          : { type: 'provider_error', message: 'the provider returned no result for this request' };
+  // A job the user cancelled is not re-submitted.
+  const retryable = error.type !== 'cancelled' && retryOn.includes(error.type);
+  return { customId, attempt, ok: false, error, retryable };
+}

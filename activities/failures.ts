@@ -1,0 +1,18 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { MissingApiKeyError } from '../src/providers';
+import { SchemaConversionError } from '../src/schema';
+import { InvalidJobError } from '../src/validate-job';
+
+/** Errors that retrying cannot fix become non-retryable failures with the person-readable message. */
+export function asActivityFailure(err: unknown): unknown {
+  if (err instanceof InvalidJobError || err instanceof SchemaConversionError) {
+    return ApplicationFailure.nonRetryable(err.message, 'InvalidJob', { problems: (err as InvalidJobError).problems });
+  }
+  if (err instanceof MissingApiKeyError) return ApplicationFailure.nonRetryable(err.message, 'MissingApiKey');
+  // A rejected key stays rejected: retrying forever would hide the problem.
+  const status = (err as { status?: unknown } | null)?.status;
+  if (status === 401 || status === 403) {
+    return ApplicationFailure.nonRetryable(`the provider rejected the API key (HTTP ${status}): ${(err as Error).message}`, 'ProviderAuth');
+  }
+  return err;
+}

@@ -1,0 +1,50 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { z } from 'zod';
+import type { JobRef } from '../src/job';
+import { latestOutcomes } from '../src/store';
+import { toCanonicalJsonSchema } from '../src/schema';
+import type { ChunkSpec, ProviderAdapter } from '../src/providers/types';
+import type { PreparedRequest } from '../src/types';
+import type { ActivityDeps } from './deps';
+
+/** What every activity derives from a job reference: its adapter, schema and chunk shape. */
+export interface JobContext {
+  adapter: ProviderAdapter;
+  schema: z.ZodType;
+  shape: Omit<ChunkSpec, 'requests' | 'tag'>;
+}
+
+export function jobContext(deps: ActivityDeps, ref: JobRef): JobContext {
+  const schema = deps.schemas[ref.schemaName];
+  if (!schema) {
+    throw ApplicationFailure.nonRetryable(
+      `schema "${ref.schemaName}" is not registered on this worker (registered: ${Object.keys(deps.schemas).join(', ') || 'none'}); ` +
+        'give the worker the same schema registry as the client',
+      'InvalidJob',
+    );
+  }
+  const jsonSchema = toCanonicalJsonSchema(schema, ref.schemaName);
+  return {
+    adapter: deps.providers.get(ref.provider),
+    schema,
+    shape: { jobId: ref.jobId, model: ref.model, params: ref.params, output: { name: ref.schemaName, jsonSchema } },
+  };
+}
+
+/**
+ * The items an attempt submits: all of them first, then those whose latest outcome is a
+ * retryable failure from the attempt before. Deterministic once the earlier attempt's results
+ * are stored, so planning and submitting can each recompute it.
+ */
+export async function attemptItems(deps: ActivityDeps, ref: JobRef, attempt: number): Promise<PreparedRequest[]> {
+  if (attempt === 1) return ref.requests;
+  const latest = await latestOutcomes(deps.store, ref.jobId);
+  return ref.requests.filter((r) => {
+    const o = latest.get(r.customId);
+    return o !== undefined && !o.ok && o.retryable === true && o.attempt === attempt - 1;
+  });
+}
+
+export function chunkTag(jobId: string, attempt: number, chunk: number): string {
+  return `${jobId}/a${attempt}/c${chunk}`;
+}

@@ -1,0 +1,18 @@
+import type { JobRef } from '../src/job';
+import { findJobProblems, InvalidJobError } from '../src/validate-job';
+import type { ActivityDeps } from './deps';
+import { asActivityFailure } from './failures';
+import { jobContext } from './job-context';
+
+/** First step of every job: all checks that need the worker's schemas and keys, before any provider call. */
+export function createValidateJob(deps: ActivityDeps) {
+  return async function validateJob(ref: JobRef & { maxAttempts: number }): Promise<void> {
+    try {
+      const { schema } = jobContext(deps, ref); // also resolves the API key: a missing one fails here
+      const problems = findJobProblems({ ...ref, schema });
+      if (problems.length) throw new InvalidJobError(problems);
+    } catch (err) {
+      throw asActivityFailure(err);
+    }
+  };
+}

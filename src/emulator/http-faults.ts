@@ -1,0 +1,72 @@
+/**
+ * The `httpErrors` fault: the next N provider calls fail with 429 or 500. One middleware in front of
+ * every provider route consumes the queue and answers in the shape of the provider the path belongs
+ * to, so each SDK raises its own error class (RateLimitError, InternalServerError, ApiError...).
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import type { BatchEngine } from './engine';
+
+type Provider = 'openai' | 'anthropic' | 'gemini';
+
+function providerOf(path: string): Provider {
+  if (path.startsWith('/v1/messages')) return 'anthropic';
+  if (path.startsWith('/v1beta') || path.startsWith('/upload/') || path.startsWith('/download/')) return 'gemini';
+  return 'openai';
+}
+
+let faultCounter = 0;
+
+function faultResponse(c: Context, status: 429 | 500): Response {
+  faultCounter += 1;
+  const requestId = `req_fault_${String(faultCounter).padStart(8, '0')}`;
+  // retry-after: 0 lets SDK retries (when enabled) go again at once instead of backing off for seconds.
+  if (status === 429) c.header('retry-after', '0');
+  const rateLimited = status === 429;
+  const message = rateLimited ? 'Rate limit reached (emulated fault). Please retry.' : 'The server had an error (emulated fault).';
+  switch (providerOf(c.req.path)) {
+    case 'anthropic':
+      c.header('request-id', requestId);
+      return c.json(
+        { type: 'error', error: { type: rateLimited ? 'rate_limit_error' : 'api_error', message }, request_id: requestId },
+        status,
+      );
+    case 'gemini':
+      return c.json({ error: { code: status, message, status: rateLimited ? 'RESOURCE_EXHAUSTED' : 'INTERNAL' } }, status);
+    default:
+      c.header('x-request-id', requestId);
+      return c.json(
+        {
+          error: {
+            message,
+            type: rateLimited ? 'requests' : 'server_error',
+            param: null,
+            code: rateLimited ? 'rate_limit_exceeded' : null,
+          },
+        },
+        status,
+      );
+  }
+}
+
+/** Everything but the emulator's own admin API counts as a provider call. */
+export function httpFaultMiddleware(engine: BatchEngine): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.req.path.startsWith('/_emulator')) return next();
+    const status = engine.takeHttpFault();
+    if (status !== undefined) return faultResponse(c, status);
+    return next();
+  };
+}
+
+/** Unknown paths still get an error body their SDK can parse. */
+export function notFoundResponse(c: Context): Response {
+  const message = `Unknown emulator route: ${c.req.method} ${c.req.path}`;
+  switch (providerOf(c.req.path)) {
+    case 'anthropic':
+      return c.json({ type: 'error', error: { type: 'not_found_error', message }, request_id: null }, 404);
+    case 'gemini':
+      return c.json({ error: { code: 404, message, status: 'NOT_FOUND' } }, 404);
+    default:
+      return c.json({ error: { message, type: 'invalid_request_error', param: null, code: 'unknown_url' } }, 404);
+  }
+}

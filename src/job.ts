@@ -1,0 +1,135 @@
+/**
+ * The workflow's input and the state it carries. Imported by workflow code: no runtime
+ * dependencies, nothing non-deterministic.
+ */
+import type { BatchState, GenerationParams, ItemErrorType, PreparedRequest, ProviderName, Usage } from './types';
+
+/** Polling and activity timing; every interval is a parameter so tests run in real time, fast. */
+export interface JobTiming {
+  /** First wait between polls. */
+  pollInitialMs: number;
+  /** Longest wait between polls (the backoff cap). */
+  pollMaxMs: number;
+  /** Each wait is the previous times this, up to pollMaxMs. */
+  pollFactor: number;
+  /** An activity that stops heartbeating this long is presumed dead (worker killed) and retried. */
+  heartbeatTimeoutMs: number;
+}
+
+export const DEFAULT_TIMING: JobTiming = {
+  pollInitialMs: 30_000,
+  pollMaxMs: 10 * 60_000,
+  pollFactor: 1.5,
+  heartbeatTimeoutMs: 60_000,
+};
+
+export interface JobInput {
+  jobId: string;
+  provider: ProviderName;
+  model: string;
+  /** The name the schema is registered under on the client and the worker. */
+  schemaName: string;
+  /** Small jobs only: requests travel in the workflow input. */
+  requests: PreparedRequest[];
+  params: GenerationParams;
+  /** How many provider batches an item may be submitted in (1 = no retries). */
+  maxAttempts: number;
+  /** Item error types that are re-submitted while attempts remain. */
+  retryOn: ItemErrorType[];
+  timing: JobTiming;
+}
+
+export const DEFAULT_RETRY_ON: ItemErrorType[] = [
+  'provider_error',
+  'expired',
+  'invalid_json',
+  'schema_mismatch',
+  'truncated',
+  'batch_failed',
+];
+
+/** Fields every activity needs to find the job's requests, provider and schema. */
+export type JobRef = Pick<JobInput, 'jobId' | 'provider' | 'model' | 'schemaName' | 'requests' | 'params' | 'retryOn'>;
+
+export function jobRef(input: JobInput): JobRef {
+  const { jobId, provider, model, schemaName, requests, params, retryOn } = input;
+  return { jobId, provider, model, schemaName, requests, params, retryOn };
+}
+
+/** One provider batch: a slice of one attempt's items. */
+export interface ChunkState {
+  attempt: number;
+  index: number;
+  /** Position of the chunk's first item within its attempt's items. */
+  offset: number;
+  items: number;
+  batchId?: string;
+  state: BatchState | 'planned';
+  providerStatus?: string;
+  /** True once its results are in the store. */
+  fetched: boolean;
+  succeeded: number;
+  failed: number;
+  /** Failed items the next attempt re-submits (if there is one). */
+  retryable: number;
+  /** Failures by type: those that end here, and those that may be retried. */
+  finalErrors: Partial<Record<ItemErrorType, number>>;
+  retryableErrors: Partial<Record<ItemErrorType, number>>;
+}
+
+export type JobPhase =
+  | 'validating'
+  | 'submitting'
+  | 'polling'
+  | 'fetching'
+  | 'cancelling'
+  | 'completed'
+  | 'cancelled'
+  | 'failed';
+
+export interface JobCounts {
+  total: number;
+  succeeded: number;
+  /** Items that ended as errors (no attempts left, or not retryable). */
+  failed: number;
+  /** Items still waiting for a result (including failures that will be retried). */
+  pending: number;
+}
+
+export interface JobStatus {
+  jobId: string;
+  provider: ProviderName;
+  model: string;
+  phase: JobPhase;
+  attempt: number;
+  maxAttempts: number;
+  counts: JobCounts;
+  usage: Usage;
+  chunks: ChunkState[];
+  cancelRequested: boolean;
+}
+
+/** What the workflow returns. Item results live in the result store, not here. */
+export interface JobSummary extends JobStatus {
+  phase: 'completed' | 'cancelled';
+  errorsByType: Partial<Record<ItemErrorType, number>>;
+}
+
+/** The summary the fetch activity gives back for one chunk. */
+export interface ChunkResultSummary {
+  succeeded: number;
+  failed: number;
+  /** Failed items that the retry policy will re-submit (if attempts remain). */
+  retryable: number;
+  usage: Usage;
+  finalErrors: Partial<Record<ItemErrorType, number>>;
+  retryableErrors: Partial<Record<ItemErrorType, number>>;
+}
+
+/** Activity failure types the workflow never retries: the input itself is wrong. */
+export const NON_RETRYABLE_TYPES = ['InvalidJob', 'MissingApiKey', 'ProviderAuth'];
+
+export interface AttemptPlan {
+  /** Items in each chunk, in order. */
+  chunkSizes: number[];
+}

@@ -1,0 +1,83 @@
+/** OpenAI Batch JSONL: building input lines and reading output / error-file lines. */
+import { toOpenAIStrictSchema } from '../schema/openai-strict';
+import type { PreparedRequest } from '../types';
+import type { ChunkSpec, RawItemResult } from './types';
+
+export const OPENAI_ENDPOINT = '/v1/chat/completions';
+
+export type ChunkShape = Omit<ChunkSpec, 'requests' | 'tag'>;
+
+/** The body every line shares, built once per chunk (the strict schema is the costly part). */
+export function sharedBody(chunk: ChunkShape): Record<string, unknown> {
+  return {
+    model: chunk.model,
+    ...(chunk.params.maxTokens !== undefined && { max_completion_tokens: chunk.params.maxTokens }),
+    ...(chunk.params.temperature !== undefined && { temperature: chunk.params.temperature }),
+    response_format: {
+      type: 'json_schema',
+      json_schema: { name: chunk.output.name, schema: toOpenAIStrictSchema(chunk.output.jsonSchema), strict: true },
+    },
+  };
+}
+
+export function inputLine(request: PreparedRequest, body: Record<string, unknown>): string {
+  return (
+    JSON.stringify({
+      custom_id: request.customId,
+      method: 'POST',
+      url: OPENAI_ENDPOINT,
+      body: { ...body, messages: request.messages },
+    }) + '\n'
+  );
+}
+
+interface OutputLine {
+  custom_id: string;
+  response: null | {
+    status_code: number;
+    body?: {
+      choices?: Array<{ message?: { content?: string | null; refusal?: string | null }; finish_reason?: string }>;
+      usage?: { prompt_tokens?: number; completion_tokens?: number };
+      error?: { message?: string; type?: string; code?: string | null };
+    };
+  };
+  error: null | { code?: string; message?: string };
+}
+
+const FINISH: Record<string, 'stop' | 'length' | 'refusal'> = { stop: 'stop', length: 'length', content_filter: 'refusal' };
+
+/** One line of the output or error file -> the provider-neutral raw result. */
+export function parseOutputLine(line: string): RawItemResult {
+  const out = JSON.parse(line) as OutputLine;
+  const customId = out.custom_id;
+  if (out.response && out.response.status_code === 200) {
+    const choice = out.response.body?.choices?.[0];
+    const usage = out.response.body?.usage;
+    const refusal = choice?.message?.refusal ?? undefined;
+    return {
+      customId,
+      kind: 'message',
+      text: choice?.message?.content ?? null,
+      finishReason: refusal ? 'refusal' : (FINISH[choice?.finish_reason ?? ''] ?? 'other'),
+      ...(refusal && { refusal }),
+      ...(usage && { usage: { inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0 } }),
+    };
+  }
+  if (out.response) {
+    const status = out.response.status_code;
+    const err = out.response.body?.error;
+    return {
+      customId,
+      kind: 'error',
+      errorType: 'provider_error',
+      message: `HTTP ${status}${err?.type ? ` ${err.type}` : ''}: ${err?.message ?? 'no message'}`,
+      // A 4xx other than rate limit / timeout / conflict fails the same way every time.
+      retryable: status >= 500 || status === 429 || status === 408 || status === 409,
+    };
+  }
+  const code = out.error?.code ?? 'unknown';
+  const message = out.error?.message ?? code;
+  if (code === 'batch_expired') return { customId, kind: 'error', errorType: 'expired', message, retryable: true };
+  if (code === 'batch_cancelled') return { customId, kind: 'error', errorType: 'cancelled', message, retryable: false };
+  return { customId, kind: 'error', errorType: 'provider_error', message: `${code}: ${message}`, retryable: true };
+}

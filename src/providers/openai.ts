@@ -1,0 +1,106 @@
+import { Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import OpenAI, { toFile } from 'openai';
+import type { BatchState } from '../types';
+import { inputLine, parseOutputLine, sharedBody, type ChunkShape } from './openai-lines';
+import type { ChunkSpec, ProviderAdapter, ProviderBatchStatus, ProviderEndpoint, RawItemResult, SubmitContext, SubmitResult } from './types';
+
+/** Metadata key holding the idempotency tag (job + attempt + chunk) on every batch durabatch creates. */
+export const TAG_KEY = 'durabatch_tag';
+/** How far before the first try find-before-create looks (clock skew between worker and provider). */
+const SEARCH_SLACK_MS = 10 * 60_000;
+/** Input files are only needed while their batch runs (24 h window); let OpenAI delete them after a week. */
+const INPUT_FILE_TTL_S = 7 * 24 * 3600;
+
+const STATES: Record<string, BatchState> = {
+  validating: 'validating',
+  in_progress: 'in_progress',
+  finalizing: 'finalizing',
+  completed: 'completed',
+  failed: 'failed',
+  expired: 'expired',
+  cancelling: 'cancelling',
+  cancelled: 'cancelled',
+};
+
+export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
+  const client = new OpenAI({ apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, maxRetries: 3 });
+
+  async function findByTag(tag: string, ctx: SubmitContext): Promise<string | undefined> {
+    const since = (ctx.firstTryAtMs - SEARCH_SLACK_MS) / 1000;
+    // Newest first: stop paging once batches are older than the first try.
+    for await (const batch of client.batches.list({ limit: 100 })) {
+      if (batch.metadata?.[TAG_KEY] === tag) return batch.id;
+      if (batch.created_at < since) return undefined;
+    }
+    return undefined;
+  }
+
+  async function* lines(fileId: string): AsyncIterable<string> {
+    const response = await client.files.content(fileId);
+    if (!response.body) return;
+    const input = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) if (line.trim()) yield line;
+  }
+
+  return {
+    name: 'openai',
+    // Batch API limits: 50,000 requests and a 200 MB input file per batch.
+    limits: { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 },
+
+    checkCustomId(customId) {
+      // OpenAI documents no rule; 512 keeps IDs sane in metadata, logs and file lines.
+      return customId.length > 512 ? 'custom IDs for OpenAI must be at most 512 characters' : undefined;
+    },
+
+    requestSize(request, chunk: ChunkShape) {
+      return Buffer.byteLength(inputLine(request, sharedBody(chunk)));
+    },
+
+    async submit(chunk: ChunkSpec, ctx: SubmitContext): Promise<SubmitResult> {
+      const existing = await findByTag(chunk.tag, ctx);
+      if (existing) return { batchId: existing, reused: true };
+
+      const body = sharedBody(chunk);
+      const jsonl = Buffer.from(chunk.requests.map((r) => inputLine(r, body)).join(''));
+      const file = await client.files.create({
+        file: await toFile(jsonl, `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`, { type: 'application/jsonl' }),
+        purpose: 'batch',
+        expires_after: { anchor: 'created_at', seconds: INPUT_FILE_TTL_S },
+      });
+      const batch = await client.batches.create({
+        input_file_id: file.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        metadata: { [TAG_KEY]: chunk.tag, durabatch_job: chunk.jobId.slice(0, 512) },
+      });
+      return { batchId: batch.id, reused: false };
+    },
+
+    async status(batchId): Promise<ProviderBatchStatus> {
+      const batch = await client.batches.retrieve(batchId);
+      const counts = batch.request_counts ?? { total: 0, completed: 0, failed: 0 };
+      const errors = batch.errors?.data?.map((e) => `${e.code ?? 'error'}: ${e.message ?? ''}`.trim());
+      return {
+        state: STATES[batch.status] ?? 'in_progress',
+        providerStatus: batch.status,
+        counts: { total: counts.total, succeeded: counts.completed, failed: counts.failed },
+        ...(errors?.length && { error: errors.join('; ') }),
+      };
+    },
+
+    async cancel(batchId) {
+      const batch = await client.batches.retrieve(batchId);
+      if (['validating', 'in_progress', 'finalizing'].includes(batch.status)) await client.batches.cancel(batchId);
+    },
+
+    async *results(batchId): AsyncIterable<RawItemResult> {
+      const batch = await client.batches.retrieve(batchId);
+      // The error file matters as much as the output file: items there are failures to account for.
+      for (const fileId of [batch.output_file_id, batch.error_file_id]) {
+        if (!fileId) continue;
+        for await (const line of lines(fileId)) yield parseOutputLine(line);
+      }
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import type {
+  BatchState,
+  GenerationParams,
+  ItemErrorType,
+  PreparedRequest,
+  ProviderName,
+  Usage,
+} from '../types';
+
+/** A provider's hard limits for one batch; chunks are planned against them. */
+export interface ProviderLimits {
+  maxRequests: number;
+  /** Bytes of the request body the provider receives (JSONL file or JSON body). */
+  maxBytes: number;
+}
+
+/** The structured output every request of a job asks for. */
+export interface StructuredOutput {
+  /** A name for the schema, `[a-zA-Z0-9_-]{1,64}`. */
+  name: string;
+  /** Canonical JSON Schema (draft 2020-12) made from the zod schema; each adapter adapts it to its dialect. */
+  jsonSchema: Record<string, unknown>;
+}
+
+/** Everything one provider batch is made of. */
+export interface ChunkSpec {
+  /** Unique per (job, attempt, chunk): the idempotency key find-before-create looks for. */
+  tag: string;
+  jobId: string;
+  model: string;
+  requests: PreparedRequest[];
+  params: GenerationParams;
+  output: StructuredOutput;
+}
+
+/** What the submit activity knows about earlier tries of the same submission. */
+export interface SubmitContext {
+  /** When the first try of this submission started (ms since epoch); a window to search for orphans. */
+  firstTryAtMs: number;
+  /** True when an earlier try may have reached the provider. */
+  isRetry: boolean;
+}
+
+export interface SubmitResult {
+  batchId: string;
+  /** True when find-before-create found a batch made by an earlier try. */
+  reused: boolean;
+}
+
+export interface ProviderBatchStatus {
+  state: BatchState;
+  /** The provider's own status word, for people reading the status. */
+  providerStatus: string;
+  counts: { total: number; succeeded: number; failed: number };
+  /** Why the whole batch failed, when it did. */
+  error?: string;
+}
+
+/** One item's raw answer as the provider gave it; the fetch activity parses and validates it. */
+export type RawItemResult =
+  | {
+      customId: string;
+      kind: 'message';
+      /** The text that should hold the JSON answer (null when the model produced none). */
+      text: string | null;
+      finishReason: 'stop' | 'length' | 'refusal' | 'other';
+      refusal?: string;
+      usage?: Usage;
+    }
+  | {
+      customId: string;
+      kind: 'error';
+      errorType: ItemErrorType;
+      message: string;
+      /** False when trying again cannot help (e.g. a 400 invalid_request for this item). */
+      retryable: boolean;
+    };
+
+export interface ProviderAdapter {
+  readonly name: ProviderName;
+  readonly limits: ProviderLimits;
+  /** An error message when the provider forbids this custom ID, else undefined. */
+  checkCustomId(customId: string): string | undefined;
+  /** Bytes one request adds to a batch's body (for planning chunks against `limits.maxBytes`). */
+  requestSize(request: PreparedRequest, chunk: Omit<ChunkSpec, 'requests' | 'tag'>): number;
+  /** Find-before-create: returns the existing batch for `chunk.tag`, or builds the body in memory and creates one. */
+  submit(chunk: ChunkSpec, ctx: SubmitContext): Promise<SubmitResult>;
+  status(batchId: string): Promise<ProviderBatchStatus>;
+  cancel(batchId: string): Promise<void>;
+  /** Streams every item's answer; items the provider never reports are the caller's to account for. */
+  results(batchId: string, chunk: Pick<ChunkSpec, 'requests'>): AsyncIterable<RawItemResult>;
+}
+
+/** Where adapters send their HTTP calls. */
+export interface ProviderEndpoint {
+  apiKey: string;
+  /** Undefined for the provider's real API. */
+  baseURL?: string;
+}

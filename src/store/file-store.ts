@@ -1,0 +1,51 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ResultStore, StoredOutcome } from './types';
+
+const CHUNK_FILE = /^attempt-(\d+)-chunk-(\d+)\.jsonl$/;
+
+/**
+ * Results as JSONL files: `<root>/<jobId>/attempt-<a>-chunk-<c>.jsonl`. Written to a temporary
+ * name and renamed, so a reader never sees half a chunk and a rewrite replaces it whole.
+ */
+export class FileResultStore implements ResultStore {
+  constructor(private readonly root: string) {}
+
+  describe(jobId: string): string {
+    return this.jobDir(jobId);
+  }
+
+  async writeChunk(jobId: string, attempt: number, chunk: number, outcomes: StoredOutcome[]): Promise<void> {
+    const dir = this.jobDir(jobId);
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `attempt-${attempt}-chunk-${chunk}.jsonl`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, outcomes.map((o) => JSON.stringify(o) + '\n').join(''));
+    await rename(tmp, file);
+  }
+
+  async *readAll(jobId: string): AsyncIterable<StoredOutcome> {
+    let names: string[];
+    try {
+      names = await readdir(this.jobDir(jobId));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    const files = names
+      .map((name) => ({ name, m: CHUNK_FILE.exec(name) }))
+      .filter((f): f is { name: string; m: RegExpExecArray } => f.m !== null)
+      .sort((a, b) => Number(a.m[1]) - Number(b.m[1]) || Number(a.m[2]) - Number(b.m[2]));
+    for (const { name } of files) {
+      const lines = createInterface({ input: createReadStream(join(this.jobDir(jobId), name)), crlfDelay: Infinity });
+      for await (const line of lines) if (line) yield JSON.parse(line) as StoredOutcome;
+    }
+  }
+
+  private jobDir(jobId: string): string {
+    // Job IDs are checked on start ([A-Za-z0-9._-]); encode anyway so no ID can leave the root.
+    return join(this.root, encodeURIComponent(jobId));
+  }
+}

@@ -1,0 +1,2 @@
+export { FileResultStore } from './file-store';
+export { latestOutcomes, type ResultStore, type StoredOutcome } from './types';

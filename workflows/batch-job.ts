@@ -1,0 +1,226 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  allHandlersFinished,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { jobRef, NON_RETRYABLE_TYPES, type ChunkState, type JobInput, type JobPhase, type JobRef, type JobSummary } from '../src/job';
+import type { ProviderBatchStatus } from '../src/providers/types';
+import { ITEMS_KEY, PHASE_KEY, PROVIDER_KEY } from '../src/search-attributes';
+import { isTerminalBatchState } from '../src/types';
+import {
+  applyChunkResult,
+  currentChunks,
+  detailsMarkdown,
+  finalErrorsByType,
+  initialState,
+  statusOf,
+  type JobState,
+} from './job-state';
+import { cancelSignal, statusQuery } from './messages';
+
+const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_TYPES };
+
+function activitiesFor(input: JobInput) {
+  const heartbeatTimeout = input.timing.heartbeatTimeoutMs;
+  const quick = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry });
+  const long = proxyActivities<Activities>({ startToCloseTimeout: '1h', heartbeatTimeout, retry });
+  return {
+    validateJob: quick.validateJob,
+    planAttempt: quick.planAttempt,
+    pollBatches: quick.pollBatches,
+    cancelBatches: quick.cancelBatches,
+    submitChunk: long.submitChunk,
+    fetchResults: long.fetchResults,
+  };
+}
+
+/**
+ * One durable batch job: validate -> plan -> submit -> poll -> fetch -> re-submit failures while
+ * attempts remain. `state` is only given by continueAsNew.
+ */
+export async function batchJobWorkflow(input: JobInput, state?: JobState): Promise<JobSummary> {
+  const s = state ?? initialState(input);
+  const ref = jobRef(input);
+  const acts = activitiesFor(input);
+
+  setHandler(statusQuery, () => statusOf(input, s));
+  setHandler(cancelSignal, (reason?: string) => {
+    if (!s.cancelRequested) log.info('cancel requested', { reason });
+    s.cancelRequested = true;
+  });
+
+  const setPhase = (phase: JobPhase) => {
+    if (s.phase !== phase) {
+      s.phase = phase;
+      upsertSearchAttributes([{ key: PHASE_KEY, value: phase }]);
+    }
+    setCurrentDetails(detailsMarkdown(input, s));
+  };
+  if (!state) {
+    upsertSearchAttributes([
+      { key: PROVIDER_KEY, value: input.provider },
+      { key: ITEMS_KEY, value: input.requests.length },
+      { key: PHASE_KEY, value: s.phase },
+    ]);
+  }
+
+  try {
+    if (s.phase === 'validating') {
+      setPhase('validating');
+      await acts.validateJob({ ...ref, maxAttempts: input.maxAttempts });
+    }
+    await run();
+    return summary();
+  } catch (err) {
+    if (isCancellation(err)) {
+      // Temporal's own cancellation: same clean-up as the signal, then end as Cancelled.
+      s.cancelRequested = true;
+      await CancellationScope.nonCancellable(windDown);
+      throw err;
+    }
+    setPhase('failed');
+    throw err;
+  }
+
+  async function run(): Promise<void> {
+    for (;;) {
+      if (s.cancelRequested) return windDown();
+      if (!s.planned) {
+        const plan = await acts.planAttempt(ref, s.attempt);
+        let offset = 0;
+        plan.chunkSizes.forEach((items, index) => {
+          s.chunks.push(newChunk(s.attempt, index, offset, items));
+          offset += items;
+        });
+        s.planned = true;
+        s.pollDelayMs = input.timing.pollInitialMs;
+      }
+      await submitPlanned();
+      if (s.cancelRequested) return windDown();
+
+      setPhase('polling');
+      while (currentChunks(s).some((c) => !c.fetched)) {
+        await condition(() => s.cancelRequested, s.pollDelayMs);
+        if (s.cancelRequested) return windDown();
+        s.pollDelayMs = Math.min(input.timing.pollMaxMs, Math.round(s.pollDelayMs * input.timing.pollFactor));
+        await pollAndFetch();
+        await continueAsNewIfSuggested();
+      }
+
+      const retryable = currentChunks(s).reduce((n, c) => n + c.retryable, 0);
+      if (retryable === 0 || s.attempt >= input.maxAttempts) return setPhase('completed');
+      log.info('re-submitting failed items', { attempt: s.attempt + 1, items: retryable });
+      s.attempt += 1;
+      s.planned = false;
+    }
+  }
+
+  async function submitPlanned(): Promise<void> {
+    setPhase('submitting');
+    for (const chunk of currentChunks(s)) {
+      if (chunk.state !== 'planned' || s.cancelRequested) continue;
+      // Never abandoned half-way: a batch created during a cancellation must be recorded so it can be cancelled.
+      const res = await CancellationScope.nonCancellable(() => acts.submitChunk(ref, address(chunk)));
+      chunk.batchId = res.batchId;
+      chunk.state = 'validating';
+      setPhase('submitting');
+    }
+  }
+
+  /** Polls every open batch once, and fetches the results of those that ended. */
+  async function pollAndFetch(): Promise<void> {
+    const open = s.chunks.filter((c) => c.batchId && !c.fetched);
+    if (open.length === 0) return;
+    const statuses = await acts.pollBatches(input.provider, open.map((c) => c.batchId!));
+    for (const [i, chunk] of open.entries()) {
+      await record(chunk, statuses[i]);
+    }
+    setPhase(s.phase);
+  }
+
+  async function record(chunk: ChunkState, status: ProviderBatchStatus): Promise<void> {
+    chunk.state = status.state;
+    chunk.providerStatus = status.providerStatus;
+    if (!isTerminalBatchState(status.state)) return;
+    const previous = s.phase;
+    setPhase(s.cancelRequested ? 'cancelling' : 'fetching');
+    const result = await acts.fetchResults(ref, {
+      chunk: address(chunk),
+      batchId: chunk.batchId,
+      batchState: status.state,
+      batchError: status.error,
+    });
+    applyChunkResult(s, chunk, result);
+    setPhase(previous);
+  }
+
+  /** Cancel open batches, wait until each has ended, keep their finished items; never-submitted chunks end cancelled. */
+  async function windDown(): Promise<void> {
+    setPhase('cancelling');
+    const open = () => s.chunks.filter((c) => c.batchId && !c.fetched);
+    if (!s.cancelSent && open().length) {
+      await acts.cancelBatches(input.provider, open().map((c) => c.batchId!));
+    }
+    s.cancelSent = true;
+    s.pollDelayMs = input.timing.pollInitialMs;
+    while (open().length) {
+      await pollAndFetch();
+      if (!open().length) break;
+      await sleep(s.pollDelayMs);
+      s.pollDelayMs = Math.min(input.timing.pollMaxMs, Math.round(s.pollDelayMs * input.timing.pollFactor));
+      await continueAsNewIfSuggested();
+    }
+    for (const chunk of s.chunks.filter((c) => c.state === 'planned')) {
+      const result = await acts.fetchResults(ref, { chunk: address(chunk), batchState: 'unsubmitted' });
+      chunk.state = 'cancelled';
+      applyChunkResult(s, chunk, result);
+    }
+    setPhase('cancelled');
+  }
+
+  async function continueAsNewIfSuggested(): Promise<void> {
+    if (!workflowInfo().continueAsNewSuggested) return;
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof batchJobWorkflow>(input, s);
+  }
+
+  function summary(): JobSummary {
+    if (s.phase !== 'completed' && s.phase !== 'cancelled') {
+      throw ApplicationFailure.nonRetryable(`job ended in unexpected phase ${s.phase}`);
+    }
+    return { ...statusOf(input, s), phase: s.phase, errorsByType: finalErrorsByType(s) };
+  }
+}
+
+function newChunk(attempt: number, index: number, offset: number, items: number): ChunkState {
+  return {
+    attempt,
+    index,
+    offset,
+    items,
+    state: 'planned',
+    fetched: false,
+    succeeded: 0,
+    failed: 0,
+    retryable: 0,
+    finalErrors: {},
+    retryableErrors: {},
+  };
+}
+
+function address(chunk: ChunkState) {
+  return { attempt: chunk.attempt, index: chunk.index, offset: chunk.offset, size: chunk.items };
+}
+
+export type { JobRef };
