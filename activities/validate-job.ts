@@ -1,4 +1,5 @@
 import type { JobRef } from '../src/job';
+import { prepareRequests } from '../src/requests';
 import { findJobProblems, InvalidJobError } from '../src/validate-job';
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
@@ -9,7 +10,9 @@ export function createValidateJob(deps: ActivityDeps) {
   return async function validateJob(ref: JobRef & { maxAttempts: number }): Promise<void> {
     try {
       const { schema } = jobContext(deps, ref); // also resolves the API key: a missing one fails here
-      const problems = findJobProblems({ ...ref, schema });
+      // The client made these checks already; a job started by other means (CLI, Temporal UI) gets them here.
+      const { problems } = prepareRequests(ref.requests);
+      if (problems.length === 0) problems.push(...findJobProblems({ ...ref, schema }));
       if (problems.length) throw new InvalidJobError(problems);
     } catch (err) {
       throw asActivityFailure(err);

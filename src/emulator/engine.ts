@@ -47,6 +47,7 @@ export interface FaultConfig {
   createDelayMs: number;
 }
 
+/** Frozen all the way down: every config is built from it, so nobody may mutate it in place. */
 export const DEFAULT_FAULTS: FaultConfig = Object.freeze({
   validatingMs: 50,
   processingMs: 300,
@@ -56,10 +57,10 @@ export const DEFAULT_FAULTS: FaultConfig = Object.freeze({
   invalidJsonRate: 0,
   schemaMismatchRate: 0,
   rateFaultTimes: 1,
-  itemFaults: [],
+  itemFaults: Object.freeze([]) as unknown as ItemFaultRule[],
   batchFailure: false,
   expire: false,
-  httpErrors: { status: 429, count: 0 },
+  httpErrors: Object.freeze({ status: 429, count: 0 }) as FaultConfig['httpErrors'],
   createDelayMs: 0,
 }) as FaultConfig;
 
@@ -319,9 +320,11 @@ export class BatchEngine {
   }
 
   takeHttpFault(): 429 | 500 | undefined {
-    if (this.faults.httpErrors.count <= 0) return undefined;
-    this.faults.httpErrors = { ...this.faults.httpErrors, count: this.faults.httpErrors.count - 1 };
-    return this.faults.httpErrors.status;
+    const { status, count } = this.faults.httpErrors;
+    // `!(count > 0)` also covers a patch that left count out (undefined/NaN): no fault.
+    if (!(count > 0)) return undefined;
+    this.faults.httpErrors = { status, count: count - 1 };
+    return status === 500 ? 500 : 429;
   }
 
   stats(): { batchesCreated: number; byProvider: Record<EmulatedProvider, number>; byTag: Record<string, number> } {

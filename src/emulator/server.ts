@@ -11,8 +11,8 @@ import { adminRoutes } from './admin';
 import { BatchEngine, type FaultConfig } from './engine';
 import { httpFaultMiddleware, notFoundResponse } from './http-faults';
 import { openaiRoutes } from './openai';
-// ENABLE when src/emulator/anthropic.ts exists: import { anthropicRoutes } from './anthropic';
-// ENABLE when src/emulator/gemini.ts exists:    import { geminiRoutes } from './gemini';
+import { anthropicRoutes } from './anthropic';
+import { geminiRoutes } from './gemini';
 
 export interface EmulatorOptions {
   /** 0 (the default) picks a free port */
@@ -37,9 +37,9 @@ export function buildApp(engine: BatchEngine, baseUrl: () => string): Hono {
   const app = new Hono();
   app.use('*', httpFaultMiddleware(engine));
   app.route('/', adminRoutes(engine));
-  // ENABLE with the import above: app.route('/', anthropicRoutes(engine, baseUrl));
-  // ENABLE with the import above: app.route('/', geminiRoutes(engine, baseUrl));
-  void baseUrl; // used by the Anthropic/Gemini routes (absolute results_url / upload URLs)
+  // Anthropic before OpenAI: /v1/messages/batches must never reach the OpenAI router.
+  app.route('/', anthropicRoutes(engine, baseUrl));
+  app.route('/', geminiRoutes(engine, baseUrl));
   app.route('/', openaiRoutes(engine));
   app.notFound(notFoundResponse);
   // A bug in a route must still answer JSON, or SDKs report a confusing parse error.

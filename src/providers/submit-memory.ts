@@ -1,0 +1,52 @@
+/**
+ * In-process memory of batch submissions, by tag. Temporal retries an activity when it times out,
+ * but the timed-out try keeps running: its create call can still be in flight, invisible to any
+ * list call, while the retry looks for it. Without this, the retry creates a second (billed) batch.
+ *
+ * - A submission already running for a tag: later calls wait for it and adopt its batch.
+ * - A submission that finished in this process: later calls adopt its batch without asking the provider.
+ * Across processes (a crashed worker) the adapters' provider-side search takes over.
+ */
+import type { SubmitResult } from './types';
+
+/** Enough for every chunk a busy worker submits in a day; the oldest entries go first. */
+const MAX_REMEMBERED = 10_000;
+
+export class SubmitMemory {
+  private readonly running = new Map<string, Promise<SubmitResult>>();
+  private readonly done = new Map<string, string>();
+  private readonly owners = new Map<string, string>();
+
+  /** Runs `submit` once per tag at a time; a concurrent or later call for the same tag adopts its batch. */
+  async run(tag: string, submit: () => Promise<SubmitResult>): Promise<SubmitResult> {
+    const known = this.done.get(tag);
+    if (known) return { batchId: known, reused: true };
+    const pending = this.running.get(tag);
+    if (pending) return { batchId: (await pending).batchId, reused: true };
+    const attempt = submit();
+    this.running.set(tag, attempt);
+    try {
+      const result = await attempt;
+      this.remember(tag, result.batchId);
+      return result;
+    } finally {
+      this.running.delete(tag);
+    }
+  }
+
+  /** True when this process knows the batch belongs to a different tag (so it is nobody's orphan). */
+  ownedByOther(batchId: string, tag: string): boolean {
+    const owner = this.owners.get(batchId);
+    return owner !== undefined && owner !== tag;
+  }
+
+  private remember(tag: string, batchId: string): void {
+    this.done.set(tag, batchId);
+    this.owners.set(batchId, tag);
+    if (this.done.size > MAX_REMEMBERED) {
+      const [oldestTag, oldestId] = this.done.entries().next().value as [string, string];
+      this.done.delete(oldestTag);
+      this.owners.delete(oldestId);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import type { TestEnv } from './test-env';
+
+/** Starts test/helpers/worker-process.ts in a child process and resolves once it polls its task queue. */
+export async function startChildWorker(env: TestEnv): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'worker-process.ts')], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.server.address,
+      TASK_QUEUE: env.taskQueue,
+      EMULATOR_URL: env.emulator.url,
+      RESULTS_DIR: env.resultsDir,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`worker process exited early (code ${code}): ${out}`);
+  });
+  const ready = new Promise<void>((resolve) => {
+    const check = () => (out.includes('worker ready') ? resolve() : setTimeout(check, 20));
+    check();
+  });
+  await Promise.race([ready, exited]);
+  exited.catch(() => undefined);
+  return child;
+}
+
+export async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+}

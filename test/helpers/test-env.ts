@@ -1,0 +1,119 @@
+/**
+ * A real stack for integration tests: a Temporal dev server (the `temporal` CLI, no mocks), the
+ * emulator with the official SDKs pointed at it, a worker, and a client. One per test file.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Runtime, type Worker, DefaultLogger } from '@temporalio/worker';
+import { Durabatch } from '../../src/client';
+import { startDevServer, type DevServer } from '../../src/devserver';
+import { startEmulator, type Emulator } from '../../src/emulator';
+import type { FaultConfig } from '../../src/emulator/engine';
+import type { JobTiming } from '../../src/job';
+import { SEARCH_ATTRIBUTES } from '../../src/search-attributes';
+import { FileResultStore } from '../../src/store';
+import { createDurabatchWorker, WORKFLOWS_PATH } from '../../src/worker';
+import { testSchemas } from './schemas';
+
+/** Emulator timings that keep a job to about a second. */
+export const FAST_FAULTS: Partial<FaultConfig> = { validatingMs: 30, processingMs: 200, finalizingMs: 30, cancellingMs: 50 };
+export const FAST_TIMING: Partial<JobTiming> = { pollInitialMs: 100, pollMaxMs: 400, pollFactor: 1.5, heartbeatTimeoutMs: 2000 };
+
+let runtimeQuiet = false;
+
+export interface TestEnv {
+  server: DevServer;
+  emulator: Emulator;
+  client: Client;
+  durabatch: Durabatch;
+  resultsDir: string;
+  taskQueue: string;
+  workflowBundle: { code: string };
+  /** Starts an in-process worker (optionally pointed elsewhere than the emulator). */
+  startWorker(opts?: { emulator?: boolean }): Promise<RunningWorker>;
+  close(): Promise<void>;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export async function startTestEnv(opts: { startWorker?: boolean } = {}): Promise<TestEnv> {
+  if (!runtimeQuiet) {
+    // The SDK's default logger prints every worker state change; tests only need warnings.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeQuiet = true;
+  }
+  const server = await startDevServer({ searchAttributes: { ...SEARCH_ATTRIBUTES } });
+  const emulator = await startEmulator({ port: 0, faults: FAST_FAULTS });
+  const resultsDir = await mkdtemp(join(tmpdir(), 'durabatch-results-'));
+  const store = new FileResultStore(resultsDir);
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace });
+  const taskQueue = `test-${Math.random().toString(36).slice(2, 8)}`;
+  const durabatch = new Durabatch(client, { schemas: testSchemas, taskQueue, store });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  const workers: RunningWorker[] = [];
+
+  const env: TestEnv = {
+    server,
+    emulator,
+    client,
+    durabatch,
+    resultsDir,
+    taskQueue,
+    workflowBundle,
+    async startWorker({ emulator: useEmulator = true } = {}) {
+      const nativeConnection = await NativeConnection.connect({ address: server.address });
+      const worker = await createDurabatchWorker({
+        schemas: testSchemas,
+        connection: nativeConnection,
+        namespace: server.namespace,
+        taskQueue,
+        store,
+        workflowBundle,
+        providers: useEmulator ? { emulatorUrl: emulator.url } : { env: {} },
+        shutdownGraceTime: '1s',
+      });
+      const running = worker.run();
+      const handle: RunningWorker = {
+        worker,
+        async stop() {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await running.catch(() => undefined);
+          await nativeConnection.close();
+        },
+      };
+      workers.push(handle);
+      return handle;
+    },
+    async close() {
+      for (const w of workers) await w.stop();
+      await connection.close();
+      await emulator.close();
+      await server.stop();
+      await rm(resultsDir, { recursive: true, force: true });
+    },
+  };
+  if (opts.startWorker !== false) await env.startWorker();
+  return env;
+}
+
+/** Polls `probe` until it returns a truthy value (or throws after `timeoutMs`). */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}

@@ -1,0 +1,27 @@
+/**
+ * A durabatch worker in its own process, so a test can kill it with SIGKILL mid-job.
+ * Configured by environment: TEMPORAL_ADDRESS, TASK_QUEUE, EMULATOR_URL, RESULTS_DIR.
+ */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { FileResultStore } from '../../src/store';
+import { createDurabatchWorker } from '../../src/worker';
+import { testSchemas } from './schemas';
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const worker = await createDurabatchWorker({
+    schemas: testSchemas,
+    address: process.env.TEMPORAL_ADDRESS,
+    taskQueue: process.env.TASK_QUEUE,
+    providers: { emulatorUrl: process.env.EMULATOR_URL },
+    store: new FileResultStore(process.env.RESULTS_DIR!),
+  });
+  const running = worker.run();
+  process.stdout.write('worker ready\n');
+  await running;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

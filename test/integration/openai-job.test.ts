@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type { JobPhase } from '../../src/job';
+import { FAST_FAULTS, FAST_TIMING, startTestEnv, waitFor, type TestEnv } from '../helpers/test-env';
+import { User, USER_REQUESTS, userRequests } from '../helpers/schemas';
+
+describe('OpenAI batch jobs on a real Temporal dev server', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv();
+  });
+  after(async () => {
+    await env?.close();
+  });
+  beforeEach(() => {
+    env.emulator.reset();
+    env.emulator.configure(FAST_FAULTS);
+  });
+
+  const start = (jobId: string, extra: Record<string, unknown> = {}) =>
+    env.durabatch.start({
+      jobId,
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      schema: User,
+      requests: USER_REQUESTS,
+      maxTokens: 150,
+      temperature: 0.1,
+      timing: FAST_TIMING,
+      ...extra,
+    });
+
+  it('runs the example end to end: three typed users', async () => {
+    const job = await start('example');
+    const results = await job.results();
+    assert.deepEqual(
+      results.map((r) => (r.ok ? r.data : r.error)),
+      [
+        { name: 'John Doe', age: 25, email: 'john@example.com' },
+        { name: 'Jane Smith', age: 30, email: 'jane.smith@company.com' },
+        { name: 'Bob Wilson', age: 28, email: 'bob.wilson@email.com' },
+      ],
+    );
+    assert.deepEqual(results.map((r) => r.customId), ['request-0', 'request-1', 'request-2']);
+    assert.ok(results.every((r) => r.ok && r.attempts === 1 && r.usage && r.usage.outputTokens > 0));
+    const summary = await job.result();
+    assert.equal(summary.phase, 'completed');
+    assert.deepEqual(summary.counts, { total: 3, succeeded: 3, failed: 0, pending: 0 });
+    assert.equal(summary.chunks.length, 1);
+    assert.match(summary.chunks[0].batchId!, /^batch_/);
+    assert.deepEqual(env.emulator.stats().byTag, { 'example/a1/c0': 1 });
+  });
+
+  it('re-submits failed items as new provider batches until they succeed', async () => {
+    env.emulator.configure({
+      itemFaults: [
+        { match: 'flaky-json-*', fault: 'invalid_json', times: 1 },
+        { match: 'flaky-error-*', fault: 'error', times: 2 },
+        { match: 'flaky-schema-*', fault: 'schema_mismatch', times: 1 },
+      ],
+    });
+    const requests = [...userRequests(3, 'ok'), ...userRequests(2, 'flaky-json'), ...userRequests(2, 'flaky-error'), ...userRequests(1, 'flaky-schema')];
+    const job = await start('retry-until-success', { requests, maxAttempts: 3 });
+    const results = await job.results();
+    assert.equal(results.length, 8);
+    assert.ok(results.every((r) => r.ok), JSON.stringify(results.filter((r) => !r.ok)));
+    const attempts = Object.fromEntries(results.map((r) => [r.customId, r.attempts]));
+    assert.deepEqual(attempts, {
+      'ok-0': 1, 'ok-1': 1, 'ok-2': 1,
+      'flaky-json-0': 2, 'flaky-json-1': 2,
+      'flaky-error-0': 3, 'flaky-error-1': 3,
+      'flaky-schema-0': 2,
+    });
+    // One provider batch per attempt, each holding only that attempt's items.
+    assert.deepEqual(env.emulator.stats().byTag, {
+      'retry-until-success/a1/c0': 1,
+      'retry-until-success/a2/c0': 1,
+      'retry-until-success/a3/c0': 1,
+    });
+    const summary = await job.result();
+    assert.deepEqual(summary.chunks.map((c) => [c.attempt, c.items, c.succeeded]), [[1, 8, 3], [2, 5, 3], [3, 2, 2]]);
+    assert.deepEqual(summary.counts, { total: 8, succeeded: 8, failed: 0, pending: 0 });
+  });
+
+  it('ends items that never succeed as typed errors with their attempt count', async () => {
+    env.emulator.configure({
+      itemFaults: [
+        { match: 'never-schema', fault: 'schema_mismatch' },
+        { match: 'never-error', fault: 'error' },
+        { match: 'refused', fault: 'refusal' },
+        { match: 'cut', fault: 'truncated' },
+      ],
+    });
+    const requests = [
+      ...userRequests(1, 'fine'),
+      { customId: 'never-schema', messages: USER_REQUESTS[0] },
+      { customId: 'never-error', messages: USER_REQUESTS[1] },
+      { customId: 'refused', messages: USER_REQUESTS[2] },
+      { customId: 'cut', messages: USER_REQUESTS[0] },
+    ];
+    const job = await start('never-succeed', { requests, maxAttempts: 2 });
+    const byId = Object.fromEntries((await job.results()).map((r) => [r.customId, r]));
+    assert.equal(byId['fine-0'].ok, true);
+    const failure = (id: string) => {
+      const r = byId[id];
+      assert.ok(r && !r.ok, `${id} should have failed`);
+      return { type: r.error.type, attempts: r.attempts };
+    };
+    assert.deepEqual(failure('never-schema'), { type: 'schema_mismatch', attempts: 2 });
+    assert.deepEqual(failure('never-error'), { type: 'provider_error', attempts: 2 });
+    // Refusals are not re-submitted by default: the same prompt is refused again.
+    assert.deepEqual(failure('refused'), { type: 'refusal', attempts: 1 });
+    assert.deepEqual(failure('cut'), { type: 'truncated', attempts: 2 });
+    const summary = await job.result();
+    assert.deepEqual(summary.counts, { total: 5, succeeded: 1, failed: 4, pending: 0 });
+    assert.deepEqual(summary.errorsByType, { schema_mismatch: 1, provider_error: 1, refusal: 1, truncated: 1 });
+  });
+
+  it('retries expired and failed batches as new attempts', async () => {
+    env.emulator.configure({ expire: true });
+    const job = await start('expired-then-ok', { requests: userRequests(4, 'e') });
+    await waitFor('first attempt fetched', async () => (await job.status()).chunks[0]?.fetched);
+    env.emulator.configure({ expire: false });
+    const results = await job.results();
+    assert.ok(results.every((r) => r.ok));
+    assert.deepEqual(results.map((r) => r.attempts), [1, 1, 2, 2]);
+
+    env.emulator.configure({ batchFailure: true });
+    const failing = await start('failed-batch', { requests: userRequests(2, 'f'), maxAttempts: 2 });
+    const failed = await failing.results();
+    assert.deepEqual(failed.map((r) => (r.ok ? 'ok' : `${r.error.type}@${r.attempts}`)), ['batch_failed@2', 'batch_failed@2']);
+    assert.match((failed[0] as { error: { message: string } }).error.message, /whole batch/);
+  });
+
+  it('cancels while polling: provider batch cancelled, finished items kept, the rest cancelled', async () => {
+    env.emulator.configure({ processingMs: 4000 });
+    const job = await start('cancel-mid', { requests: userRequests(10, 'c') });
+    await waitFor('polling with progress', async () => {
+      const s = await job.status();
+      return s.phase === 'polling' && env.emulator.engine.progress(env.emulator.engine.get(s.chunks[0].batchId!)!).done >= 3;
+    });
+    await job.cancel('test');
+    const summary = await job.result();
+    assert.equal(summary.phase, 'cancelled');
+    assert.equal(summary.chunks[0].state, 'cancelled');
+    const results = await job.results();
+    assert.equal(results.length, 10);
+    const ok = results.filter((r) => r.ok).length;
+    const cancelled = results.filter((r) => !r.ok && r.error.type === 'cancelled').length;
+    assert.ok(ok >= 3 && ok < 10, `finished items kept (${ok})`);
+    assert.equal(ok + cancelled, 10);
+    assert.deepEqual(summary.counts, { total: 10, succeeded: ok, failed: cancelled, pending: 0 });
+    assert.equal(env.emulator.engine.phase(env.emulator.engine.get(summary.chunks[0].batchId!)!), 'cancelled');
+  });
+
+  it('Temporal workflow cancellation does the same clean-up', async () => {
+    env.emulator.configure({ processingMs: 4000 });
+    const job = await start('temporal-cancel', { requests: userRequests(4, 't') });
+    const batchId = await waitFor('a provider batch', async () => (await job.status()).chunks[0]?.batchId);
+    await env.client.workflow.getHandle('temporal-cancel').cancel();
+    const results = await job.results();
+    assert.equal(results.length, 4);
+    assert.ok(results.some((r) => !r.ok && r.error.type === 'cancelled'));
+    assert.equal(env.emulator.engine.phase(env.emulator.engine.get(batchId)!), 'cancelled');
+    const description = await env.client.workflow.getHandle('temporal-cancel').describe();
+    assert.equal(description.status.name, 'CANCELLED');
+  });
+
+  it('answers status at each phase', async () => {
+    env.emulator.configure({ createDelayMs: 600, processingMs: 800 });
+    const job = await start('status-phases', { requests: userRequests(3, 's') });
+    const seen = new Set<JobPhase>();
+    let withBatch;
+    for (;;) {
+      const s = await job.status();
+      seen.add(s.phase);
+      assert.equal(s.counts.total, 3);
+      assert.equal(s.counts.succeeded + s.counts.failed + s.counts.pending, 3);
+      if (s.chunks[0]?.batchId && s.phase === 'polling') withBatch = s;
+      if (s.phase === 'completed') break;
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    for (const phase of ['submitting', 'polling', 'completed'] as const) assert.ok(seen.has(phase), `saw ${[...seen]}`);
+    assert.ok(withBatch, 'a polling status names its provider batch');
+    assert.equal(withBatch.provider, 'openai');
+    assert.ok(['validating', 'in_progress', 'finalizing', 'completed'].includes(withBatch.chunks[0].state));
+    const final = await job.status();
+    assert.deepEqual(final.counts, { total: 3, succeeded: 3, failed: 0, pending: 0 });
+    assert.ok(final.usage.inputTokens > 0);
+  });
+
+  it('rides out 429 and 500 responses from the provider', async () => {
+    env.emulator.configure({ httpErrors: { status: 429, count: 3 } });
+    const job = await start('rate-limited');
+    assert.equal((await job.result()).counts.succeeded, 3);
+    env.emulator.configure({ httpErrors: { status: 500, count: 4 } });
+    const job2 = await start('server-errors');
+    assert.equal((await job2.result()).counts.succeeded, 3);
+    assert.equal(env.emulator.stats().byTag['server-errors/a1/c0'], 1);
+  });
+});

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { killHard, startChildWorker } from '../helpers/child-worker';
+import { User, userRequests } from '../helpers/schemas';
+import { FAST_FAULTS, FAST_TIMING, startTestEnv, waitFor, type TestEnv } from '../helpers/test-env';
+
+describe('killing the worker at any moment loses and duplicates nothing', () => {
+  let env: TestEnv;
+  const children: ChildProcess[] = [];
+  before(async () => {
+    env = await startTestEnv({ startWorker: false });
+  });
+  after(async () => {
+    for (const c of children) await killHard(c);
+    await env?.close();
+  });
+  beforeEach(() => {
+    env.emulator.reset();
+    env.emulator.configure(FAST_FAULTS);
+  });
+
+  const worker = async () => {
+    const child = await startChildWorker(env);
+    children.push(child);
+    return child;
+  };
+
+  it('a worker killed while the job polls: a new worker finishes it, one provider batch per attempt', async () => {
+    env.emulator.configure({ processingMs: 1500, itemFaults: [{ match: 'item-1', fault: 'invalid_json', times: 1 }] });
+    const first = await worker();
+    const job = await env.durabatch.start({
+      jobId: 'killed-while-polling',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      schema: User,
+      requests: userRequests(5),
+      timing: FAST_TIMING,
+    });
+    await waitFor('polling', async () => (await job.status()).phase === 'polling');
+    await killHard(first);
+    await new Promise((r) => setTimeout(r, 500));
+    await worker();
+    const results = await job.results();
+    assert.equal(results.length, 5);
+    assert.ok(results.every((r) => r.ok));
+    assert.equal(results.find((r) => r.customId === 'item-1')!.attempts, 2);
+    assert.deepEqual(env.emulator.stats().byTag, { 'killed-while-polling/a1/c0': 1, 'killed-while-polling/a2/c0': 1 });
+  });
+
+  it('a worker killed after the provider created the batch but before it was recorded: the retry finds it', async () => {
+    // The emulator registers the batch, then holds the response: the worker dies inside that window.
+    env.emulator.configure({ createDelayMs: 5000 });
+    const first = await worker();
+    const job = await env.durabatch.start({
+      jobId: 'killed-during-create',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      schema: User,
+      requests: userRequests(3),
+      timing: FAST_TIMING,
+    });
+    await waitFor('the provider batch to exist', async () => env.emulator.stats().batchesCreated === 1);
+    await killHard(first);
+    env.emulator.configure({ createDelayMs: 0 });
+    await worker();
+    const summary = await job.result();
+    assert.equal(summary.counts.succeeded, 3);
+    assert.deepEqual(env.emulator.stats().byTag, { 'killed-during-create/a1/c0': 1 });
+  });
+});
