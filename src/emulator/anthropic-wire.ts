@@ -44,9 +44,16 @@ function textOf(content: unknown): string | undefined {
     .join('');
 }
 
+/** API version 2026-10-21 removed the sampling params: any of them is a 400, even at default values. */
+const REMOVED_IN_2026_10_21 = ['temperature', 'top_p', 'top_k'];
+
 /** Mirrors the checks Anthropic runs on `params` after accepting a batch (reported per item). */
-function paramsProblem(params: Record<string, unknown>): string | undefined {
+function paramsProblem(params: Record<string, unknown>, version: string): string | undefined {
   if (typeof params.model !== 'string' || !params.model) return 'model: Field required';
+  if (version === '2026-10-21') {
+    const removed = REMOVED_IN_2026_10_21.find((k) => params[k] !== undefined);
+    if (removed) return `${removed}: Extra inputs are not permitted`;
+  }
   const maxTokens = params.max_tokens;
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens)) return 'max_tokens: Field required';
   if (maxTokens < 1) return 'max_tokens: must be greater than or equal to 1';
@@ -70,8 +77,11 @@ function schemaOf(params: Record<string, unknown>): Record<string, unknown> | un
   return undefined;
 }
 
-/** One request of the create body -> an engine item, plus the reason its params are invalid (if any). */
-export function toEmulatedItem(customId: string, rawParams: unknown): { item: EmulatedItem; invalid?: string } {
+/**
+ * One request of the create body -> an engine item, plus the reason its params are invalid (if any).
+ * `version` is the call's anthropic-version header: what is valid depends on it.
+ */
+export function toEmulatedItem(customId: string, rawParams: unknown, version: string): { item: EmulatedItem; invalid?: string } {
   const params = (rawParams && typeof rawParams === 'object' ? rawParams : {}) as Record<string, unknown>;
   const messages: ChatMessage[] = [];
   const system = textOf(params.system);
@@ -89,7 +99,7 @@ export function toEmulatedItem(customId: string, rawParams: unknown): { item: Em
     ...(jsonSchema && { jsonSchema }),
     ...(typeof params.max_tokens === 'number' && params.max_tokens > 0 && { maxTokens: params.max_tokens }),
   };
-  const invalid = paramsProblem(params);
+  const invalid = paramsProblem(params, version);
   return invalid ? { item, invalid } : { item };
 }
 

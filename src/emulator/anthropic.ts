@@ -90,7 +90,7 @@ export function anthropicRoutes(engine: BatchEngine, baseUrl: () => string): Hon
       }
       seen.add(customId);
       if (!request.params || typeof request.params !== 'object') return invalid(c, `requests.${i}.params: Field required`);
-      const { item, invalid: problem } = toEmulatedItem(customId, request.params);
+      const { item, invalid: problem } = toEmulatedItem(customId, request.params, c.req.header('anthropic-version') ?? '');
       items.push(item);
       if (problem) meta.invalid[customId] = problem;
       const m = (request.params as { model?: unknown }).model;

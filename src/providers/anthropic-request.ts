@@ -42,7 +42,12 @@ export function toAnthropicSchema(schema: JsonSchema): JsonSchema {
   }
 }
 
-/** The params every request of a chunk shares, built once per chunk (the schema is the costly part). */
+/**
+ * The params every request of a chunk shares, built once per chunk (the schema is the costly part).
+ * `params.temperature` is deliberately NOT sent: API version 2026-10-21 (the one SDK 1.x speaks)
+ * removed temperature/top_p/top_k and answers 400 "Extra inputs are not permitted" even at default
+ * values; in a batch that would come back as every item errored.
+ */
 const sharedCache = new WeakMap<ChunkShape, SharedParams>();
 export function sharedParams(chunk: ChunkShape): SharedParams {
   const cached = sharedCache.get(chunk);
@@ -50,7 +55,6 @@ export function sharedParams(chunk: ChunkShape): SharedParams {
   const shared: SharedParams = {
     model: chunk.model,
     max_tokens: chunk.params.maxTokens ?? DEFAULT_MAX_TOKENS,
-    ...(chunk.params.temperature !== undefined && { temperature: chunk.params.temperature }),
     output_config: { format: { type: 'json_schema', schema: toAnthropicSchema(chunk.output.jsonSchema) } },
   };
   sharedCache.set(chunk, shared);

@@ -43,8 +43,8 @@ export interface RunningWorker {
 
 export async function startTestEnv(opts: { startWorker?: boolean } = {}): Promise<TestEnv> {
   if (!runtimeQuiet) {
-    // The SDK's default logger prints every worker state change; tests only need warnings.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // Tests provoke activity and workflow failures on purpose; the SDK logs each at WARN.
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeQuiet = true;
   }
   const server = await startDevServer({ searchAttributes: { ...SEARCH_ATTRIBUTES } });

@@ -8,7 +8,7 @@ import { createDurabatchWorker } from '../../src/worker';
 import { testSchemas } from './schemas';
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const worker = await createDurabatchWorker({
     schemas: testSchemas,
     address: process.env.TEMPORAL_ADDRESS,

@@ -1,0 +1,195 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { findTemporalCli } from './temporal-cli';
+
+export type SearchAttributeType = 'Text' | 'Keyword' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
+
+export interface DevServer {
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  pid?: number;
+  stop(): Promise<void>;
+}
+
+export interface StartDevServerOptions {
+  port?: number;
+  /** With a UI port the Web UI is served; otherwise the server is headless. */
+  uiPort?: number;
+  /** SQLite file: state survives restarts. Default: in memory. */
+  dbFilename?: string;
+  namespace?: string;
+  searchAttributes?: Record<string, SearchAttributeType>;
+  /** Keep running after this process exits (logs and pid file beside dbFilename). */
+  detached?: boolean;
+  log?: (line: string) => void;
+}
+
+/** The SDK's own readiness check gives up after 5 s; a cold start of the CLI can take longer. */
+const READY_TIMEOUT_MS = 30_000;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startDevServer(opts: StartDevServerOptions = {}): Promise<DevServer> {
+  const cli = await findTemporalCli({ log: opts.log });
+  const port = opts.port ?? (await freePort());
+  const namespace = opts.namespace ?? 'default';
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
+  args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
+  if (opts.dbFilename) args.push('--db-filename', opts.dbFilename);
+  for (const [name, type] of Object.entries(opts.searchAttributes ?? {})) args.push('--search-attribute', `${name}=${type}`);
+
+  let child: ChildProcess;
+  if (opts.detached) {
+    const dir = join(opts.dbFilename ?? '.', '..');
+    await mkdir(dir, { recursive: true });
+    const logFd = openSync(join(dir, 'temporal.log'), 'a');
+    child = spawn(cli, args, { detached: true, stdio: ['ignore', logFd, logFd] });
+    closeSync(logFd);
+    child.unref();
+    await writeFile(join(dir, 'temporal.pid'), String(child.pid));
+  } else {
+    child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.on('exit', (code) => {
+      if (code && code !== 0) opts.log?.(`temporal dev server exited ${code}: ${stderr}`);
+    });
+    killWithParent(child);
+  }
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitUntilServing(address, child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    address,
+    namespace,
+    uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : undefined,
+    pid: child.pid,
+    stop: () => stopProcess(child),
+  };
+}
+
+/** Reuses a server that answers at `address`, else starts a detached one with its database in `dataDir`. */
+export async function ensureDevServer(opts: {
+  address?: string;
+  uiPort?: number;
+  dataDir: string;
+  searchAttributes: Record<string, SearchAttributeType>;
+  log?: (line: string) => void;
+}): Promise<DevServer & { reused: boolean }> {
+  const address = opts.address ?? '127.0.0.1:7233';
+  const uiPort = opts.uiPort ?? 8233;
+  if (await isServing(address)) {
+    await registerSearchAttributes(address, opts.searchAttributes);
+    return { address, namespace: 'default', uiUrl: `http://localhost:${uiPort}`, reused: true, stop: async () => undefined };
+  }
+  const [host, port] = address.split(':');
+  if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`no Temporal server answers at ${address}`);
+  await mkdir(opts.dataDir, { recursive: true });
+  const server = await startDevServer({
+    port: Number(port),
+    uiPort,
+    dbFilename: join(opts.dataDir, 'temporal.db'),
+    searchAttributes: opts.searchAttributes,
+    detached: true,
+    log: opts.log,
+  });
+  return { ...server, reused: false };
+}
+
+/** Stops the detached server ensureDevServer started in `dataDir`. */
+export async function stopDetachedDevServer(dataDir: string): Promise<boolean> {
+  const pidFile = join(dataDir, 'temporal.pid');
+  let pid: number;
+  try {
+    pid = Number(await readFile(pidFile, 'utf8'));
+  } catch {
+    return false;
+  }
+  await rm(pidFile, { force: true });
+  try {
+    process.kill(pid, 'SIGTERM');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function registerSearchAttributes(address: string, attrs: Record<string, SearchAttributeType>): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+    const missing = Object.entries(attrs).filter(([name]) => !existing.customAttributes?.[name]);
+    if (missing.length === 0) return;
+    // Enum values of temporal.api.enums.v1.IndexedValueType.
+    const types: Record<SearchAttributeType, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
+    await connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, types[type]])),
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
+async function isServing(address: string): Promise<boolean> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: 1000 });
+    try {
+      await connection.workflowService.getSystemInfo({});
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilServing(address: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the temporal dev server exited (code ${child.exitCode}) before serving on ${address}`);
+    if (await isServing(address)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the temporal dev server did not answer on ${address} within ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+const children = new Set<ChildProcess>();
+let exitHookInstalled = false;
+/** A test's or demo's private server must not outlive it, whatever way the process ends. */
+function killWithParent(child: ChildProcess): void {
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}

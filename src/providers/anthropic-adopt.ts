@@ -1,0 +1,115 @@
+/**
+ * Finding an Anthropic batch an earlier try created but never recorded, and proving from its results
+ * that it holds this chunk. See the design notes at the top of anthropic.ts.
+ */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { MessageBatch, MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
+import type { PreparedRequest } from '../types';
+import { batchTotal } from './anthropic-status';
+
+/** How far before the first try the search looks: clock skew between the worker and Anthropic. */
+export const SEARCH_SLACK_MS = 60_000;
+/** Result lines held back (unverified) while waiting for the sentinel before switching to a scan. */
+const MAX_HELD_LINES = 2_000;
+
+/**
+ * The batch handed to `results()` does not hold this chunk: find-before-create adopted a batch with
+ * the same request count, created in the same minutes, that turned out to be someone else's.
+ * Nothing was yielded. The chunk must be submitted again (a later search skips this batch: it has
+ * ended and its results prove it is not ours).
+ */
+export class AnthropicBatchMismatchError extends Error {
+  override name = 'AnthropicBatchMismatchError';
+  constructor(
+    readonly batchId: string,
+    detail: string,
+  ) {
+    super(
+      `Anthropic batch ${batchId} does not hold this chunk's requests (${detail}); it was adopted after a ` +
+        'crash by find-before-create but belongs to another submission. Submit the chunk again.',
+    );
+  }
+}
+
+export interface OrphanSearch {
+  sentinel: string;
+  /** requests in the chunk, not counting the sentinel */
+  requestCount: number;
+  firstTryAtMs: number;
+  /** batches this process knows belong to other chunks */
+  skip: (batchId: string) => boolean;
+}
+
+/** True when the ended batch's results contain the sentinel: a complete scan, nothing kept. */
+export async function holdsSentinel(client: Anthropic, batchId: string, sentinel: string): Promise<boolean> {
+  for await (const line of await client.messages.batches.results(batchId)) if (line.custom_id === sentinel) return true;
+  return false;
+}
+
+/**
+ * Newest first, back to the first try (minus slack): batches with exactly this chunk's size (+1 for the
+ * sentinel) and no cancel. An ended candidate is checked for the sentinel (exact); if none qualifies,
+ * the oldest still-running candidate is taken on trust — `verifiedResults` checks it once it ends.
+ */
+export async function findOrphan(client: Anthropic, search: OrphanSearch): Promise<string | undefined> {
+  const since = search.firstTryAtMs - SEARCH_SLACK_MS;
+  const candidates: MessageBatch[] = [];
+  for await (const batch of client.messages.batches.list({ limit: 100 })) {
+    if (Date.parse(batch.created_at) < since) break;
+    if (batchTotal(batch) !== search.requestCount + 1) continue;
+    if (batch.cancel_initiated_at || search.skip(batch.id)) continue;
+    candidates.push(batch);
+  }
+  candidates.reverse(); // oldest first: the first try came before any other try of this chunk
+  for (const batch of candidates) {
+    if (batch.processing_status === 'ended' && (await holdsSentinel(client, batch.id, search.sentinel))) return batch.id;
+  }
+  return candidates.find((b) => b.processing_status !== 'ended')?.id;
+}
+
+/**
+ * The batch's result lines without the sentinel, after proving the batch holds this chunk: nothing is
+ * yielded until the sentinel has been seen (lines read before it are held, then released). If it has
+ * not shown up within `maxHeld` lines, the download is only scanned for it and the results are
+ * read a second time, so memory stays bounded. A line with a foreign custom_id, or no sentinel at
+ * all, throws AnthropicBatchMismatchError.
+ */
+export async function* verifiedResults(
+  client: Anthropic,
+  batchId: string,
+  requests: readonly PreparedRequest[],
+  sentinel: string,
+  maxHeld = MAX_HELD_LINES,
+): AsyncIterable<MessageBatchIndividualResponse> {
+  const ids = new Set(requests.map((r) => r.customId));
+  const foreign = (id: string) => new AnthropicBatchMismatchError(batchId, `it holds request ${JSON.stringify(id)}`);
+  let mode: 'holding' | 'streaming' | 'scanning' = 'holding';
+  let held: MessageBatchIndividualResponse[] = [];
+  let scanFound = false;
+  for await (const line of await client.messages.batches.results(batchId)) {
+    if (line.custom_id === sentinel) {
+      if (mode === 'scanning') {
+        scanFound = true; // proven; the second pass yields everything
+        break;
+      }
+      mode = 'streaming';
+      yield* held;
+      held = [];
+      continue;
+    }
+    if (!ids.has(line.custom_id)) throw foreign(line.custom_id);
+    if (mode === 'streaming') yield line;
+    else if (mode === 'holding' && held.length < maxHeld) held.push(line);
+    else {
+      mode = 'scanning';
+      held = [];
+    }
+  }
+  if (mode === 'streaming') return;
+  if (!scanFound) throw new AnthropicBatchMismatchError(batchId, 'its results lack the sentinel request');
+  for await (const line of await client.messages.batches.results(batchId)) {
+    if (line.custom_id === sentinel) continue;
+    if (!ids.has(line.custom_id)) throw foreign(line.custom_id);
+    yield line;
+  }
+}

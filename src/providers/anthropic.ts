@@ -1,0 +1,137 @@
+/**
+ * Anthropic Message Batches adapter (official `@anthropic-ai/sdk`).
+ *
+ * ## Find-before-create without metadata: the design and what it guarantees
+ * Anthropic batches carry no metadata, and nothing about their contents is visible until they end.
+ * A crash between "Anthropic created the batch" and "the activity recorded its ID" must neither leave
+ * a second billed batch behind nor hand back someone else's answers. Four layers:
+ *
+ * 1. **Only safe retries inside `submit`.** The create call runs with SDK retries off; only 429 and
+ *    529 (refused at the door: nothing created) are retried here. A timeout or 5xx may have created
+ *    the batch, so it surfaces as an error and the activity's retry takes the search path below.
+ * 2. **In-process memory** (submit-memory.ts): a retry in the same worker — the usual case, an
+ *    activity timeout while the first try is still running — waits for / adopts that try's batch.
+ * 3. **Provider-side search on retries** (`ctx.isRetry`, anthropic-adopt.ts): list batches newest first
+ *    back to `firstTryAtMs - 60 s`; candidates have exactly this chunk's request count (+1, see 4),
+ *    no cancel, and are not known to belong to another chunk. An ended candidate is adopted only if
+ *    its results prove it is ours; otherwise the oldest running candidate is adopted on trust.
+ * 4. **A sentinel request** in every batch (anthropic-sentinel.ts) whose custom_id digests the chunk's
+ *    custom IDs and messages. `results()` yields nothing until it has seen it, so a wrongly adopted
+ *    batch (e.g. another job's chunk of the same size, even with the same default IDs) throws
+ *    `AnthropicBatchMismatchError` before a single foreign answer is recorded; resubmitting is then
+ *    safe, and the next search skips that batch (ended, proven foreign).
+ *
+ * Guarantees: no duplicate batch from retries within one process, or across processes as long as the
+ * orphan is in the listing (layer 3); never a foreign batch's results recorded as ours (layer 4).
+ * What remains: after a cross-process crash, if another submission of the same size is created in the
+ * same minute, the running candidate may be the wrong one; that costs a resubmission after it ends
+ * (and the real orphan runs unused), never wrong data.
+ *
+ * Results: items Anthropic never reports are not invented here; the caller accounts for missing ones.
+ */
+import Anthropic, { APIError } from '@anthropic-ai/sdk';
+import type { BatchCreateParams, MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
+import { findOrphan, verifiedResults } from './anthropic-adopt';
+import { batchRequestBytes, sharedParams, toBatchRequest, type ChunkShape } from './anthropic-request';
+import { toRawResult } from './anthropic-results';
+import { sentinelId, sentinelRequest } from './anthropic-sentinel';
+import { toProviderStatus } from './anthropic-status';
+import { SubmitMemory } from './submit-memory';
+import type { ChunkSpec, ProviderAdapter, ProviderBatchStatus, ProviderEndpoint, RawItemResult, SubmitContext, SubmitResult } from './types';
+
+export { AnthropicBatchMismatchError } from './anthropic-adopt';
+
+const CUSTOM_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+/** Batch limits: 100,000 requests or 256 MB, whichever comes first (batch-processing guide). */
+const MAX_REQUESTS = 100_000;
+const MAX_BYTES = 256 * 1000 * 1000; // "MB" read as 10^6 bytes: the smaller reading is the safe one
+/** Room for the sentinel request and the `{"requests":[...]}` wrapper. */
+const SENTINEL_RESERVE_BYTES = 1024;
+/** Tries of the create call on 429/529, with short waits; longer backoff is the activity's job. */
+const CREATE_ATTEMPTS = 3;
+const MAX_CREATE_WAIT_MS = 5_000;
+
+export interface AnthropicAdapterOptions {
+  /** SDK retries for idempotent calls (retrieve, list, cancel, results); default 3. */
+  maxRetries?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Retry-After when the API sends one (seconds), else exponential from 500 ms; capped either way. */
+function createRetryDelayMs(err: APIError, attempt: number): number {
+  const header = Number(err.headers?.get('retry-after'));
+  const ms = Number.isFinite(header) && header >= 0 ? header * 1000 : 500 * 2 ** (attempt - 1);
+  return Math.min(ms, MAX_CREATE_WAIT_MS);
+}
+
+export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: AnthropicAdapterOptions = {}): ProviderAdapter {
+  const client = new Anthropic({ apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, maxRetries: options.maxRetries ?? 3 });
+  const memory = new SubmitMemory();
+
+  async function createBatch(requests: BatchCreateParams.Request[]): Promise<MessageBatch> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await client.messages.batches.create({ requests }, { maxRetries: 0 });
+      } catch (err) {
+        const refused = err instanceof APIError && (err.status === 429 || err.status === 529);
+        if (!refused || attempt >= CREATE_ATTEMPTS) throw err;
+        await sleep(createRetryDelayMs(err, attempt));
+      }
+    }
+  }
+
+  async function submitOnce(chunk: ChunkSpec, ctx: SubmitContext): Promise<SubmitResult> {
+    const sentinel = sentinelRequest(chunk.requests, chunk.model);
+    if (ctx.isRetry) {
+      const orphan = await findOrphan(client, {
+        sentinel: sentinel.custom_id,
+        requestCount: chunk.requests.length,
+        firstTryAtMs: ctx.firstTryAtMs,
+        skip: (id) => memory.ownedByOther(id, chunk.tag),
+      });
+      if (orphan) return { batchId: orphan, reused: true };
+    }
+    const shared = sharedParams(chunk);
+    const batch = await createBatch([sentinel, ...chunk.requests.map((r) => toBatchRequest(r, shared))]);
+    return { batchId: batch.id, reused: false };
+  }
+
+  return {
+    name: 'anthropic',
+    // One request slot and a little room are kept for the sentinel.
+    limits: { maxRequests: MAX_REQUESTS - 1, maxBytes: MAX_BYTES - SENTINEL_RESERVE_BYTES },
+
+    checkCustomId(customId) {
+      if (CUSTOM_ID.test(customId)) return undefined;
+      return (
+        `custom ID ${JSON.stringify(customId.length > 80 ? `${customId.slice(0, 80)}…` : customId)} is not allowed by Anthropic: ` +
+        "use 1 to 64 characters from a-z, A-Z, 0-9, '_' and '-'"
+      );
+    },
+
+    requestSize(request, chunk: ChunkShape) {
+      return batchRequestBytes(toBatchRequest(request, sharedParams(chunk)));
+    },
+
+    submit(chunk, ctx) {
+      return memory.run(chunk.tag, () => submitOnce(chunk, ctx));
+    },
+
+    async status(batchId): Promise<ProviderBatchStatus> {
+      return toProviderStatus(await client.messages.batches.retrieve(batchId));
+    },
+
+    async cancel(batchId) {
+      const batch = await client.messages.batches.retrieve(batchId);
+      // Canceling or ended: nothing to do (and no error for a cancel that raced the end).
+      if (batch.processing_status === 'in_progress') await client.messages.batches.cancel(batchId);
+    },
+
+    async *results(batchId, chunk): AsyncIterable<RawItemResult> {
+      for await (const line of verifiedResults(client, batchId, chunk.requests, sentinelId(chunk.requests))) {
+        yield toRawResult(line);
+      }
+    },
+  };
+}

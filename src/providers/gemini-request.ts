@@ -1,0 +1,78 @@
+/**
+ * Building Gemini batch requests from prepared chat requests, in the two forms a batch takes:
+ * inlined requests handed to the SDK (which moves `config` into `generationConfig`), and JSONL lines
+ * (`{"key", "request"}`) for an uploaded input file. Both carry the same GenerateContentRequest.
+ */
+import type { GenerateContentConfig, InlinedRequest } from './gemini-sdk';
+import type { JsonSchema } from '../schema/to-json-schema';
+import type { PreparedRequest } from '../types';
+import type { ChunkSpec } from './types';
+
+export type ChunkShape = Omit<ChunkSpec, 'requests' | 'tag'>;
+
+type Content = { role: 'user' | 'model'; parts: Array<{ text: string }> };
+
+export interface GenerationConfig {
+  responseMimeType: 'application/json';
+  responseJsonSchema: JsonSchema;
+  maxOutputTokens?: number;
+  temperature?: number;
+}
+
+/** A GenerateContentRequest as the API receives it. */
+export interface WireRequest {
+  contents: Content[];
+  systemInstruction?: { parts: Array<{ text: string }> };
+  generationConfig: GenerationConfig;
+}
+
+/**
+ * `responseJsonSchema` takes a JSON Schema subset ($ref/$defs, anyOf, enum, required,
+ * additionalProperties, ...), so the canonical schema goes as it is; unlike `responseSchema` it needs
+ * no translation to Google's OpenAPI-style Type enum.
+ */
+const configCache = new WeakMap<ChunkShape, GenerationConfig>();
+export function generationConfig(chunk: ChunkShape): GenerationConfig {
+  const cached = configCache.get(chunk);
+  if (cached) return cached;
+  const config: GenerationConfig = {
+    responseMimeType: 'application/json',
+    responseJsonSchema: chunk.output.jsonSchema,
+    ...(chunk.params.maxTokens !== undefined && { maxOutputTokens: chunk.params.maxTokens }),
+    ...(chunk.params.temperature !== undefined && { temperature: chunk.params.temperature }),
+  };
+  configCache.set(chunk, config);
+  return config;
+}
+
+/**
+ * Gemini has one system instruction per request: every system message goes in, joined by a blank
+ * line in order. User turns keep role 'user'; assistant turns become 'model'.
+ */
+function split(request: PreparedRequest): { system?: string; contents: Content[] } {
+  const system = request.messages
+    .filter((m) => m.role === 'system')
+    .map((m) => m.content)
+    .join('\n\n');
+  const contents = request.messages
+    .filter((m) => m.role !== 'system')
+    .map((m): Content => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] }));
+  return { ...(system && { system }), contents };
+}
+
+export function toWireRequest(request: PreparedRequest, config: GenerationConfig): WireRequest {
+  const { system, contents } = split(request);
+  return { contents, ...(system && { systemInstruction: { parts: [{ text: system }] } }), generationConfig: config };
+}
+
+/** One line of the JSONL input file, newline included. */
+export function inputLine(request: PreparedRequest, config: GenerationConfig): string {
+  return JSON.stringify({ key: request.customId, request: toWireRequest(request, config) }) + '\n';
+}
+
+/** The same request for `batches.create({src: InlinedRequest[]})`; `metadata.key` comes back with its response. */
+export function toInlinedRequest(request: PreparedRequest, config: GenerationConfig): InlinedRequest {
+  const { system, contents } = split(request);
+  const sdkConfig: GenerateContentConfig = { ...config, ...(system && { systemInstruction: { parts: [{ text: system }] } }) };
+  return { contents, metadata: { key: request.customId }, config: sdkConfig };
+}
