@@ -45,7 +45,7 @@ export function missingResult(
         ? { type: 'cancelled', message: 'the job was cancelled before this request ran' }
         : batchState === 'failed'
           ? { type: 'batch_failed', message: `the provider failed the whole batch${batchError ? `: ${batchError}` : ''}` }
-          : { type: 'provider_error', message: 'the provider returned no result for this request' };
+          : { type: 'provider_error', message: `the provider returned no result for this request${batchError ? ` (${batchError})` : ''}` };
   // A job the user cancelled is not re-submitted.
   const retryable = error.type !== 'cancelled' && retryOn.includes(error.type);
   return { customId, attempt, ok: false, error, retryable };

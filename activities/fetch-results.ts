@@ -1,11 +1,12 @@
 import type { ChunkResultSummary, JobRef } from '../src/job';
+import { ForeignBatchError } from '../src/providers/errors';
 import type { StoredOutcome } from '../src/store';
 import type { BatchState } from '../src/types';
 import { classifyResult, missingResult } from './classify-result';
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
-import { attemptItems, jobContext } from './job-context';
+import { attemptItems, chunkTag, jobContext } from './job-context';
 import type { ChunkAddress } from './submit-chunk';
 
 export interface FetchInput {
@@ -28,23 +29,32 @@ export function createFetchResults(deps: ActivityDeps) {
       const { chunk } = input;
       const items = (await attemptItems(deps, ref, chunk.attempt)).slice(chunk.offset, chunk.offset + chunk.size);
       const wanted = new Set(items.map((r) => r.customId));
-      const found = new Map<string, StoredOutcome>();
+      let found = new Map<string, StoredOutcome>();
+      let { batchState, batchError } = input;
 
       if (input.batchId) {
         const batchId = input.batchId;
-        await withHeartbeat(async () => {
-          for await (const raw of ctx.adapter.results(batchId, { requests: items })) {
-            if (!wanted.has(raw.customId)) continue; // not ours: never let a stray line into the job
-            const prev = found.get(raw.customId);
-            // A success beats a failure for the same ID (e.g. a partial retry inside the provider).
-            if (prev?.ok) continue;
-            found.set(raw.customId, classifyResult(raw, chunk.attempt, ctx.schema, ctx.shape.output.jsonSchema, ref.retryOn));
-          }
-        });
+        try {
+          await withHeartbeat(async () => {
+            for await (const raw of ctx.adapter.results(batchId, { requests: items, tag: chunkTag(ref.jobId, chunk.attempt, chunk.index) })) {
+              if (!wanted.has(raw.customId)) continue; // not ours: never let a stray line into the job
+              const prev = found.get(raw.customId);
+              // A success beats a failure for the same ID (e.g. a partial retry inside the provider).
+              if (prev?.ok) continue;
+              found.set(raw.customId, classifyResult(raw, chunk.attempt, ctx.schema, ctx.shape.output.jsonSchema, ref.retryOn));
+            }
+          });
+        } catch (err) {
+          if (!(err instanceof ForeignBatchError)) throw err;
+          // Nothing of that batch is ours: every item is re-submitted as if the provider had lost it.
+          found = new Map();
+          batchState = 'completed';
+          batchError = err.message;
+        }
       }
 
       const outcomes = items.map(
-        (r) => found.get(r.customId) ?? missingResult(r.customId, chunk.attempt, input.batchState, input.batchError, ref.retryOn),
+        (r) => found.get(r.customId) ?? missingResult(r.customId, chunk.attempt, batchState, batchError, ref.retryOn),
       );
       await deps.store.writeChunk(ref.jobId, chunk.attempt, chunk.index, outcomes);
       return summarise(outcomes);

@@ -14,9 +14,21 @@ export class BatchJobHandle<T> {
     private readonly store: ResultStore,
   ) {}
 
-  /** Phase, counts, provider batch IDs and states, attempts, usage. */
-  status(): Promise<JobStatus> {
-    return this.workflow.query(statusQuery);
+  /**
+   * Phase, counts, provider batch IDs and states, attempts, usage. A running job answers through
+   * a worker; a finished one needs none (its summary is its result).
+   */
+  async status(): Promise<JobStatus> {
+    try {
+      return await this.workflow.query(statusQuery);
+    } catch (err) {
+      const { status } = await this.workflow.describe();
+      if (status.name === 'COMPLETED') return this.result();
+      if (status.name === 'RUNNING') {
+        throw new Error(`job ${this.jobId} is running but no worker answered its status query: is a durabatch worker running? (${(err as Error).message})`);
+      }
+      throw err;
+    }
   }
 
   /** Cancels the provider batches, keeps the items that finished; the job ends `cancelled`. */

@@ -28,6 +28,9 @@ export function errorBody(type: string, message: string, requestId: string | nul
  * the tag is a digest of the sorted custom_ids: two creates of the same request set share a tag.
  */
 export function anthropicTag(customIds: string[]): string {
+  // durabatch puts a sentinel request, unique per submission, in every batch: the best tag there is.
+  const sentinel = customIds.find((id) => id.startsWith('durabatch_'));
+  if (sentinel) return `anthropic:${sentinel}`;
   const digest = createHash('sha256').update([...customIds].sort().join('\n')).digest('hex');
   return `anthropic:${digest.slice(0, 16)}`;
 }

@@ -4,8 +4,9 @@
  * server-wide middleware in front of these routes; this router only speaks Anthropic.
  *
  * Tag: Anthropic batches carry no metadata, so the engine's per-tag counter (stats().byTag) is keyed
- * by `anthropicTag()`: a digest of the sorted custom_ids. Creating the same request set twice shows
- * up as 2 under one tag, which is what duplicate-billing tests look for.
+ * by `anthropicTag()`: durabatch's sentinel custom_id when present (unique per submission), else a
+ * digest of the sorted custom_ids. Creating the same submission twice shows up as 2 under one tag,
+ * which is what duplicate-billing tests look for.
  */
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';

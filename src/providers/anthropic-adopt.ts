@@ -2,6 +2,7 @@
  * Finding an Anthropic batch an earlier try created but never recorded, and proving from its results
  * that it holds this chunk. See the design notes at the top of anthropic.ts.
  */
+import { ForeignBatchError } from './errors';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch, MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { PreparedRequest } from '../types';
@@ -18,7 +19,7 @@ const MAX_HELD_LINES = 2_000;
  * Nothing was yielded. The chunk must be submitted again (a later search skips this batch: it has
  * ended and its results prove it is not ours).
  */
-export class AnthropicBatchMismatchError extends Error {
+export class AnthropicBatchMismatchError extends ForeignBatchError {
   override name = 'AnthropicBatchMismatchError';
   constructor(
     readonly batchId: string,

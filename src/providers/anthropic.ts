@@ -11,6 +11,7 @@
  *    the batch, so it surfaces as an error and the activity's retry takes the search path below.
  * 2. **In-process memory** (submit-memory.ts): a retry in the same worker — the usual case, an
  *    activity timeout while the first try is still running — waits for / adopts that try's batch.
+ *    A batch later proven foreign (layer 4) is forgotten, so resubmitting the tag searches again.
  * 3. **Provider-side search on retries** (`ctx.isRetry`, anthropic-adopt.ts): list batches newest first
  *    back to `firstTryAtMs - 60 s`; candidates have exactly this chunk's request count (+1, see 4),
  *    no cancel, and are not known to belong to another chunk. An ended candidate is adopted only if
@@ -31,7 +32,7 @@
  */
 import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import type { BatchCreateParams, MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
-import { findOrphan, verifiedResults } from './anthropic-adopt';
+import { AnthropicBatchMismatchError, findOrphan, verifiedResults } from './anthropic-adopt';
 import { batchRequestBytes, sharedParams, toBatchRequest, type ChunkShape } from './anthropic-request';
 import { toRawResult } from './anthropic-results';
 import { sentinelId, sentinelRequest } from './anthropic-sentinel';
@@ -82,7 +83,7 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
   }
 
   async function submitOnce(chunk: ChunkSpec, ctx: SubmitContext): Promise<SubmitResult> {
-    const sentinel = sentinelRequest(chunk.requests, chunk.model);
+    const sentinel = sentinelRequest(chunk.tag, chunk.model);
     if (ctx.isRetry) {
       const orphan = await findOrphan(client, {
         sentinel: sentinel.custom_id,
@@ -129,8 +130,14 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
     },
 
     async *results(batchId, chunk): AsyncIterable<RawItemResult> {
-      for await (const line of verifiedResults(client, batchId, chunk.requests, sentinelId(chunk.requests))) {
-        yield toRawResult(line);
+      try {
+        for await (const line of verifiedResults(client, batchId, chunk.requests, sentinelId(chunk.tag))) {
+          yield toRawResult(line);
+        }
+      } catch (err) {
+        // Not ours after all: the next submit of that tag must not adopt it again from memory.
+        if (err instanceof AnthropicBatchMismatchError) memory.forget(batchId);
+        throw err;
       }
     },
   };

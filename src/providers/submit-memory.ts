@@ -40,6 +40,13 @@ export class SubmitMemory {
     return owner !== undefined && owner !== tag;
   }
 
+  /** A batch that turned out not to be its tag's (see AnthropicBatchMismatchError): submit afresh next time. */
+  forget(batchId: string): void {
+    const tag = this.owners.get(batchId);
+    if (tag !== undefined && this.done.get(tag) === batchId) this.done.delete(tag);
+    this.owners.delete(batchId);
+  }
+
   private remember(tag: string, batchId: string): void {
     this.done.set(tag, batchId);
     this.owners.set(batchId, tag);

@@ -87,8 +87,11 @@ export interface ProviderAdapter {
   submit(chunk: ChunkSpec, ctx: SubmitContext): Promise<SubmitResult>;
   status(batchId: string): Promise<ProviderBatchStatus>;
   cancel(batchId: string): Promise<void>;
-  /** Streams every item's answer; items the provider never reports are the caller's to account for. */
-  results(batchId: string, chunk: Pick<ChunkSpec, 'requests'>): AsyncIterable<RawItemResult>;
+  /**
+   * Streams every item's answer; items the provider never reports are the caller's to account for.
+   * `chunk` is the submission the batch was created for (adapters may verify the batch against it).
+   */
+  results(batchId: string, chunk: Pick<ChunkSpec, 'requests' | 'tag'>): AsyncIterable<RawItemResult>;
 }
 
 /** Where adapters send their HTTP calls. */

@@ -186,7 +186,7 @@ describe('Anthropic adapter: against the emulator', () => {
     const status = await settle(adapter, batchId);
     assert.deepEqual(status, { state: 'completed', providerStatus: 'ended', counts: { total: 3, succeeded: 3, failed: 0 } });
 
-    const items = await collect(adapter.results(batchId, { requests }));
+    const items = await collect(adapter.results(batchId, { requests, tag: 'job-1:a1:c1' }));
     assert.deepEqual(items.map((i) => i.customId), ['r1', 'r2', 'r3']);
     for (const item of items) {
       assert.equal(item.kind, 'message');
@@ -202,7 +202,7 @@ describe('Anthropic adapter: against the emulator', () => {
     const requests = [req('err'), req('ref'), req('cut')];
     const { batchId } = await adapter.submit(chunk('t-faults', requests), NOW());
     await settle(adapter, batchId);
-    const byId = Object.fromEntries((await collect(adapter.results(batchId, { requests }))).map((i) => [i.customId, i]));
+    const byId = Object.fromEntries((await collect(adapter.results(batchId, { requests, tag: 't-faults' }))).map((i) => [i.customId, i]));
     assert.deepEqual(
       { kind: byId.err.kind, errorType: byId.err.kind === 'error' && byId.err.errorType, retryable: byId.err.kind === 'error' && byId.err.retryable },
       { kind: 'error', errorType: 'provider_error', retryable: true },
@@ -221,7 +221,7 @@ describe('Anthropic adapter: against the emulator', () => {
     assert.equal((await adapter.status(batchId)).state, 'cancelling');
     assert.equal((await settle(adapter, batchId)).state, 'cancelled');
     await adapter.cancel(batchId); // ended: no call, no error
-    const items = await collect(adapter.results(batchId, { requests }));
+    const items = await collect(adapter.results(batchId, { requests, tag: 't-cancel' }));
     assert.deepEqual(items.map((i) => (i.kind === 'error' ? [i.errorType, i.retryable] : i.kind)), [
       ['cancelled', false],
       ['cancelled', false],
@@ -233,7 +233,7 @@ describe('Anthropic adapter: against the emulator', () => {
     const requests = [req('x1'), req('x2'), req('x3')];
     const { batchId } = await adapter.submit(chunk('t-expire', requests), NOW());
     assert.equal((await settle(adapter, batchId)).state, 'expired');
-    const items = await collect(adapter.results(batchId, { requests }));
+    const items = await collect(adapter.results(batchId, { requests, tag: 't-expire' }));
     assert.equal(items.length, 3);
     const expired = items.filter((i) => i.kind === 'error' && i.errorType === 'expired' && i.retryable);
     assert.equal(expired.length, 2, 'sentinel + x1 finished (first half of 4), x2 and x3 expired');
@@ -246,7 +246,7 @@ describe('Anthropic adapter: against the emulator', () => {
     const batch = emu.engine.get(batchId)!;
     const cached = emu.engine.results(batch)!;
     cached.splice(cached.findIndex((r) => r.customId === 'm2'), 1); // the provider "loses" m2
-    const items = await collect(adapter.results(batchId, { requests }));
+    const items = await collect(adapter.results(batchId, { requests, tag: 't-missing' }));
     assert.deepEqual(items.map((i) => i.customId), ['m1', 'm3']);
   });
 
@@ -303,23 +303,25 @@ describe('Anthropic adapter: find-before-create', () => {
     const stranger = await fresh().submit(other, NOW());
     // This chunk's first try never reached Anthropic; its retry (in a fresh process) finds the stranger.
     const mine = chunk('job-5:a1:c1', [req('request-0', 'Dave'), req('request-1', 'Erin')]);
-    const adopted = await fresh().submit(mine, { firstTryAtMs, isRetry: true });
+    const retrier = fresh();
+    const adopted = await retrier.submit(mine, { firstTryAtMs, isRetry: true });
     assert.deepEqual(adopted, { batchId: stranger.batchId, reused: true }, 'a running candidate is adopted on trust');
-    await settle(adapter, adopted.batchId);
+    await settle(retrier, adopted.batchId);
     const seen: RawItemResult[] = [];
     await assert.rejects(
       (async () => {
-        for await (const item of adapter.results(adopted.batchId, mine)) seen.push(item);
+        for await (const item of retrier.results(adopted.batchId, mine)) seen.push(item);
       })(),
       AnthropicBatchMismatchError,
     );
     assert.equal(seen.length, 0, 'not one foreign answer reached the caller');
-    // Submitting again: the ended stranger is proven foreign and skipped; a new batch is created.
-    const again = await fresh().submit(mine, { firstTryAtMs, isRetry: true });
+    // Submitting again (same process, same tag): the stranger is neither remembered nor, being ended
+    // and proven foreign, adopted again; a new batch is created.
+    const again = await retrier.submit(mine, { firstTryAtMs, isRetry: true });
     assert.equal(again.reused, false);
     assert.notEqual(again.batchId, stranger.batchId);
-    await settle(adapter, again.batchId);
-    assert.deepEqual((await collect(adapter.results(again.batchId, mine))).map((i) => i.customId), ['request-0', 'request-1']);
+    await settle(retrier, again.batchId);
+    assert.deepEqual((await collect(retrier.results(again.batchId, mine))).map((i) => i.customId), ['request-0', 'request-1']);
     // And the stranger's own results are still its own.
     assert.equal((await collect(adapter.results(stranger.batchId, other))).length, 2);
   });
@@ -345,27 +347,27 @@ describe('Anthropic adapter: verified results', () => {
     const shared = sharedParams(chunk('t', requests));
     // The sentinel last: results come back in request order in the emulator.
     const created = await client.messages.batches.create({
-      requests: [...requests.map((r) => toBatchRequest(r, shared)), sentinelRequest(requests, 'claude-test')],
+      requests: [...requests.map((r) => toBatchRequest(r, shared)), sentinelRequest('t', 'claude-test')],
     });
     await settle(adapter, created.id);
     for (const maxHeld of [10, 1]) {
       const ids: string[] = [];
-      for await (const line of verifiedResults(client, created.id, requests, sentinelId(requests), maxHeld)) ids.push(line.custom_id);
+      for await (const line of verifiedResults(client, created.id, requests, sentinelId('t'), maxHeld)) ids.push(line.custom_id);
       assert.deepEqual(ids, ['v1', 'v2', 'v3'], `maxHeld ${maxHeld}: each item once, no sentinel`);
     }
     const ids: string[] = [];
     await assert.rejects(
       (async () => {
-        for await (const line of verifiedResults(client, created.id, requests, sentinelId([req('other')]), 1)) ids.push(line.custom_id);
+        for await (const line of verifiedResults(client, created.id, requests, sentinelId('another submission'), 1)) ids.push(line.custom_id);
       })(),
       AnthropicBatchMismatchError,
     );
     assert.deepEqual(ids, [], 'no sentinel: nothing yielded');
   });
 
-  it('the sentinel depends on content, not on request order', () => {
-    assert.equal(sentinelId([req('a'), req('b')]), sentinelId([req('b'), req('a')]));
-    assert.notEqual(sentinelId([req('a', 'x')]), sentinelId([req('a', 'y')]));
-    assert.match(sentinelId([req('a')]), /^[a-zA-Z0-9_-]{1,64}$/);
+  it('the sentinel is unique per submission tag and a valid custom ID', () => {
+    assert.equal(sentinelId('job/a1/c0'), sentinelId('job/a1/c0'));
+    assert.notEqual(sentinelId('job/a1/c0'), sentinelId('job/a2/c0'));
+    assert.match(sentinelId('job/a1/c0'), /^[a-zA-Z0-9_-]{1,64}$/);
   });
 });

@@ -188,7 +188,7 @@ describe('Gemini adapter: against the emulator', () => {
     const status = await settle(adapter, batchId);
     assert.deepEqual(status, { state: 'completed', providerStatus: 'BATCH_STATE_SUCCEEDED', counts: { total: 3, succeeded: 3, failed: 0 } });
 
-    const items = await collect(adapter.results(batchId, { requests }));
+    const items = await collect(adapter.results(batchId, { requests, tag: 'job-1:a1:c1' }));
     assert.deepEqual(items.map((i) => i.customId), ['mixed', 'r2', 'r3']);
     for (const item of items) {
       assert.equal(item.kind === 'message' && item.finishReason, 'stop');
@@ -211,7 +211,7 @@ describe('Gemini adapter: against the emulator', () => {
     assert.equal(lines[0].request.generationConfig.responseMimeType, 'application/json');
 
     await settle(big, batchId);
-    const items = await collect(big.results(batchId, { requests }));
+    const items = await collect(big.results(batchId, { requests, tag: 'job-1:a1:c2' }));
     assert.deepEqual(items.map((i) => [i.customId, i.kind]), [
       ['f1', 'message'],
       ['f2', 'message'],
@@ -224,7 +224,7 @@ describe('Gemini adapter: against the emulator', () => {
     const requests = [req('e1'), req('e2'), req('e3')];
     const { batchId } = await adapter.submit(chunk('t-expire', requests), NOW());
     assert.equal((await settle(adapter, batchId)).state, 'expired');
-    const items = await collect(adapter.results(batchId, { requests }));
+    const items = await collect(adapter.results(batchId, { requests, tag: 't-expire' }));
     assert.deepEqual(items.map((i) => (i.kind === 'error' ? [i.customId, i.errorType, i.retryable] : i.kind)), [
       ['e1', 'expired', true],
       ['e2', 'expired', true],
@@ -239,7 +239,7 @@ describe('Gemini adapter: against the emulator', () => {
     const status = await settle(adapter, batchId);
     assert.equal(status.state, 'failed');
     assert.match(status.error ?? '', /failed/);
-    assert.deepEqual(await collect(adapter.results(batchId, { requests })), []);
+    assert.deepEqual(await collect(adapter.results(batchId, { requests, tag: 't-fail' })), []);
   });
 
   it('cancel: cancelled, unfinished items as non-retryable cancelled errors; cancelling an ended batch is a no-op', async () => {
@@ -249,7 +249,7 @@ describe('Gemini adapter: against the emulator', () => {
     await adapter.cancel(batchId);
     assert.equal((await settle(adapter, batchId)).state, 'cancelled');
     await adapter.cancel(batchId);
-    const items = await collect(adapter.results(batchId, { requests }));
+    const items = await collect(adapter.results(batchId, { requests, tag: 't-cancel' }));
     assert.deepEqual(items.map((i) => (i.kind === 'error' ? [i.errorType, i.retryable] : i.kind)), [
       ['cancelled', false],
       ['cancelled', false],
@@ -262,7 +262,7 @@ describe('Gemini adapter: against the emulator', () => {
     const { batchId } = await adapter.submit(chunk('t-faults', requests), NOW());
     const status = await settle(adapter, batchId);
     assert.deepEqual(status.counts, { total: 3, succeeded: 2, failed: 1 });
-    const byId = Object.fromEntries((await collect(adapter.results(batchId, { requests }))).map((i) => [i.customId, i]));
+    const byId = Object.fromEntries((await collect(adapter.results(batchId, { requests, tag: 't-faults' }))).map((i) => [i.customId, i]));
     assert.equal(byId.err.kind === 'error' && byId.err.errorType, 'provider_error');
     assert.equal(byId.err.kind === 'error' && byId.err.retryable, true);
     assert.equal(byId.ref.kind === 'message' && byId.ref.finishReason, 'refusal');
@@ -279,7 +279,7 @@ describe('Gemini adapter: against the emulator', () => {
     const file = emu.engine.getFile(fileId)!;
     const kept = new TextDecoder().decode(file.bytes).split('\n').filter((l) => l && !l.includes('"m2"')).join('\n');
     emu.engine.putFile({ ...file, bytes: new TextEncoder().encode(kept) });
-    const items = await collect(big.results(batchId, { requests }));
+    const items = await collect(big.results(batchId, { requests, tag: 't-missing' }));
     assert.deepEqual(items.map((i) => i.customId), ['m1', 'm3']);
   });
 

@@ -1,0 +1,34 @@
+import type { TestEnv } from './test-env';
+import type { ItemErrorType, ProviderName } from '../../src/types';
+import { EXAMPLE_MODELS } from '../../src/examples';
+import type { EmulatedBatch } from '../../src/emulator/engine';
+
+/** What legitimately differs between providers; everything else must behave the same. */
+export interface ProviderProfile {
+  provider: ProviderName;
+  model: string;
+  batchId: RegExp;
+  /** OpenAI and Anthropic keep what finished before expiry; a Gemini EXPIRED batch has no results at all. */
+  expiryKeepsFinished: boolean;
+  /** How a whole-batch failure reaches items (Anthropic has no failed batches: every item errors). */
+  batchFailureType: ItemErrorType;
+}
+
+export const PROFILES: ProviderProfile[] = [
+  { provider: 'openai', model: EXAMPLE_MODELS.openai, batchId: /^batch_/, expiryKeepsFinished: true, batchFailureType: 'batch_failed' },
+  { provider: 'anthropic', model: EXAMPLE_MODELS.anthropic, batchId: /^msgbatch_/, expiryKeepsFinished: true, batchFailureType: 'provider_error' },
+  { provider: 'gemini', model: EXAMPLE_MODELS.gemini, batchId: /^batches\//, expiryKeepsFinished: false, batchFailureType: 'batch_failed' },
+];
+
+/** The emulator's record of a provider batch, by the ID the adapter reported. */
+export function emulatedBatch(env: TestEnv, batchId: string): EmulatedBatch {
+  const batch = env.emulator.engine.get(batchId) ?? env.emulator.engine.get(batchId.replace(/^batches\//, ''));
+  if (!batch) throw new Error(`the emulator has no batch ${batchId}`);
+  return batch;
+}
+
+/** Batches the emulator created, per tag: each must be 1 (no duplicates). */
+export function creations(env: TestEnv): { total: number; duplicates: string[] } {
+  const { batchesCreated, byTag } = env.emulator.stats();
+  return { total: batchesCreated, duplicates: Object.entries(byTag).filter(([, n]) => n > 1).map(([t]) => t) };
+}
