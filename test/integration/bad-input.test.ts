@@ -41,6 +41,10 @@ describe('bad input is rejected before any provider call', () => {
       /duplicate customId "a" \(also used by request 0\)/,
     );
     await rejected({ requests: [{ customId: 'x'.repeat(600), messages: USER_REQUESTS[0] }] }, /at most 512 characters/);
+    await rejected(
+      { provider: 'anthropic', model: 'claude-haiku-4-5', requests: [{ customId: 'user 1/a', messages: USER_REQUESTS[0] }] },
+      /request "user 1\/a": custom ID "user 1\/a" is not allowed by Anthropic: use 1 to 64 characters from a-z, A-Z, 0-9, '_' and '-'/,
+    );
     await rejected({ provider: 'acme' }, /unknown provider "acme" \(use openai, anthropic, gemini\)/);
     await rejected({ schema: WithDate }, /cannot become JSON Schema: Date/);
     await rejected({ schema: NotAnObject }, /must be a z.object/);

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { killHard, startChildWorker } from '../helpers/child-worker';
+import { creations, PROFILES } from '../helpers/providers';
 import { User, userRequests } from '../helpers/schemas';
 import { FAST_FAULTS, FAST_TIMING, startTestEnv, waitFor, type TestEnv } from '../helpers/test-env';
 
-describe('killing the worker at any moment loses and duplicates nothing', () => {
+for (const { provider, model } of PROFILES) {
+describe(`${provider}: killing the worker at any moment loses and duplicates nothing`, () => {
   let env: TestEnv;
   const children: ChildProcess[] = [];
   before(async () => {
@@ -30,9 +32,9 @@ describe('killing the worker at any moment loses and duplicates nothing', () => 
     env.emulator.configure({ processingMs: 1500, itemFaults: [{ match: 'item-1', fault: 'invalid_json', times: 1 }] });
     const first = await worker();
     const job = await env.durabatch.start({
-      jobId: 'killed-while-polling',
-      provider: 'openai',
-      model: 'gpt-4o-mini',
+      jobId: `${provider}-killed-while-polling`,
+      provider,
+      model,
       schema: User,
       requests: userRequests(5),
       timing: FAST_TIMING,
@@ -45,7 +47,7 @@ describe('killing the worker at any moment loses and duplicates nothing', () => 
     assert.equal(results.length, 5);
     assert.ok(results.every((r) => r.ok));
     assert.equal(results.find((r) => r.customId === 'item-1')!.attempts, 2);
-    assert.deepEqual(env.emulator.stats().byTag, { 'killed-while-polling/a1/c0': 1, 'killed-while-polling/a2/c0': 1 });
+    assert.deepEqual(creations(env), { total: 2, duplicates: [] });
   });
 
   it('a worker killed after the provider created the batch but before it was recorded: the retry finds it', async () => {
@@ -53,9 +55,9 @@ describe('killing the worker at any moment loses and duplicates nothing', () => 
     env.emulator.configure({ createDelayMs: 5000 });
     const first = await worker();
     const job = await env.durabatch.start({
-      jobId: 'killed-during-create',
-      provider: 'openai',
-      model: 'gpt-4o-mini',
+      jobId: `${provider}-killed-during-create`,
+      provider,
+      model,
       schema: User,
       requests: userRequests(3),
       timing: FAST_TIMING,
@@ -66,6 +68,9 @@ describe('killing the worker at any moment loses and duplicates nothing', () => 
     await worker();
     const summary = await job.result();
     assert.equal(summary.counts.succeeded, 3);
-    assert.deepEqual(env.emulator.stats().byTag, { 'killed-during-create/a1/c0': 1 });
+    // The new worker's retry found the batch the dead one created: exactly one, and its results are the job's.
+    assert.deepEqual(creations(env), { total: 1, duplicates: [] });
+    assert.deepEqual((await job.results()).map((r) => r.ok), [true, true, true]);
   });
 });
+}
