@@ -7,8 +7,22 @@ export const OPENAI_ENDPOINT = '/v1/chat/completions';
 
 export type ChunkShape = Omit<ChunkSpec, 'requests' | 'tag'>;
 
-/** The body every line shares, built once per chunk (the strict schema is the costly part). */
+const bodies = new WeakMap<ChunkShape, Record<string, unknown>>();
+
+/**
+ * The body every line shares. Built once per chunk shape: converting the schema to the strict
+ * dialect costs more than serialising a request, and planning sizes every request.
+ */
 export function sharedBody(chunk: ChunkShape): Record<string, unknown> {
+  let body = bodies.get(chunk);
+  if (!body) {
+    body = buildSharedBody(chunk);
+    bodies.set(chunk, body);
+  }
+  return body;
+}
+
+function buildSharedBody(chunk: ChunkShape): Record<string, unknown> {
   return {
     model: chunk.model,
     ...(chunk.params.maxTokens !== undefined && { max_completion_tokens: chunk.params.maxTokens }),
