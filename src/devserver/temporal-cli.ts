@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -33,7 +33,7 @@ async function onPath(name: string): Promise<string | undefined> {
 
 /**
  * The `temporal` CLI: $TEMPORAL_CLI, else one on PATH, else the cached build, else built now
- * with `go install` into the cache (outside the repo).
+ * with `go install` into the cache (outside the repo), else (no Go) the SDK's own download.
  */
 export async function findTemporalCli(opts: { log?: (line: string) => void } = {}): Promise<string> {
   const log = opts.log ?? (() => undefined);
@@ -44,18 +44,39 @@ export async function findTemporalCli(opts: { log?: (line: string) => void } = {
   }
   const found = (await onPath('temporal')) ?? ((await isExecutable(cachedCliPath())) ? cachedCliPath() : undefined);
   if (found) return found;
-  return buildTemporalCli(log);
+  if (await onPath('go')) return buildTemporalCli(log);
+  return downloadWithSdk(log);
+}
+
+/**
+ * No Go: let the Temporal SDK download its pinned CLI (needs internet) into our cache, by starting
+ * and stopping a throw-away dev server, then keep the binary where findTemporalCli looks.
+ */
+async function downloadWithSdk(log: (line: string) => void): Promise<string> {
+  const downloadDir = join(cacheRoot(), 'temporal-cli', 'sdk-download');
+  await mkdir(downloadDir, { recursive: true });
+  log('Go is not installed: downloading the Temporal CLI through the Temporal SDK...');
+  try {
+    // Loaded only here: the testing package is heavy and only this fallback needs it.
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+    const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'cached-download', downloadDir } } });
+    await env.teardown();
+  } catch (err) {
+    throw new Error(
+      `the Temporal CLI was not found, Go is not installed to build it, and the SDK could not download it (${(err as Error).message}). ` +
+        'Install Go >= 1.25, or put `temporal` on PATH, or set TEMPORAL_CLI to its path (https://docs.temporal.io/cli)',
+    );
+  }
+  const downloaded = (await readdir(downloadDir)).find((name) => name.startsWith('temporal-cli'));
+  if (!downloaded) throw new Error(`the SDK reported a download but no temporal-cli binary is in ${downloadDir}`);
+  await mkdir(join(cachedCliPath(), '..'), { recursive: true });
+  await rename(join(downloadDir, downloaded), cachedCliPath());
+  return cachedCliPath();
 }
 
 async function buildTemporalCli(log: (line: string) => void): Promise<string> {
   const target = cachedCliPath();
-  const go = await onPath('go');
-  if (!go) {
-    throw new Error(
-      'the Temporal CLI was not found and Go is not installed to build it. Install Go >= 1.25, ' +
-        'or put `temporal` on PATH, or set TEMPORAL_CLI to its path (https://docs.temporal.io/cli)',
-    );
-  }
+  const go = (await onPath('go'))!;
   // Build into a private directory and rename: a killed build never leaves half a binary behind,
   // and two builds at once each finish whole.
   const buildDir = join(cacheRoot(), 'temporal-cli', `.build-${process.pid}`);

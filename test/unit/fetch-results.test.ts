@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createFetchResults, type FetchInput } from '../../activities/fetch-results';
+import { DEFAULT_RETRY_ON, type JobRef } from '../../src/job';
+import type { ProviderRegistry } from '../../src/providers';
+import { ForeignBatchError } from '../../src/providers/errors';
+import type { ProviderAdapter, RawItemResult } from '../../src/providers/types';
+import { FileResultStore, latestOutcomes } from '../../src/store';
+import { isTerminalBatchState } from '../../src/types';
+import { User, userRequests } from '../helpers/schemas';
+
+const requests = userRequests(3, 'r').map(({ customId, messages }) => ({ customId, messages }));
+const ref: JobRef = { jobId: 'j', provider: 'openai', model: 'm', schemaName: 'User', requests, params: {}, retryOn: DEFAULT_RETRY_ON };
+const input = (over: Partial<FetchInput> = {}): FetchInput => ({
+  chunk: { attempt: 1, index: 0, offset: 0, size: 3 }, batchId: 'b1', batchState: 'completed', ...over,
+});
+const answer = (customId: string): RawItemResult => ({
+  customId, kind: 'message', finishReason: 'stop', text: JSON.stringify({ name: 'A B', age: 3, email: 'a@b.co' }),
+});
+
+async function fetchWith(results: (chunk: { tag: string }) => AsyncIterable<RawItemResult>, over: Partial<FetchInput> = {}) {
+  const store = new FileResultStore(await mkdtemp(join(tmpdir(), 'fetch-')));
+  const adapter = { results: (_id: string, chunk: { tag: string }) => results(chunk) } as unknown as ProviderAdapter;
+  const providers = { get: () => adapter } as unknown as ProviderRegistry;
+  const fetch = createFetchResults({ providers, store, schemas: { User } });
+  const summary = await new MockActivityEnvironment().run(fetch, ref, input(over));
+  return { summary, outcomes: [...(await latestOutcomes(store, 'j')).values()] };
+}
+
+describe('fetchResults', () => {
+  it('writes one outcome per item: answers validated, missing ones failed by how the batch ended, strays ignored', async () => {
+    const { summary, outcomes } = await fetchWith(async function* (chunk) {
+      assert.equal(chunk.tag, 'j/a1/c0', 'the adapter is told which submission it is reading');
+      yield answer('r-0');
+      yield answer('someone-else');
+    }, { batchState: 'expired' });
+    assert.deepEqual(outcomes.map((o) => [o.customId, o.ok ? 'ok' : o.error!.type, o.retryable ?? null]), [
+      ['r-0', 'ok', null],
+      ['r-1', 'expired', true],
+      ['r-2', 'expired', true],
+    ]);
+    assert.deepEqual({ ...summary, usage: undefined }, {
+      succeeded: 1, failed: 2, retryable: 2, usage: undefined, finalErrors: {}, retryableErrors: { expired: 2 },
+    });
+  });
+
+  it('records nothing from a batch that turns out to be another submission, and re-submits every item', async () => {
+    const { outcomes, summary } = await fetchWith(async function* () {
+      yield answer('r-0');
+      throw new ForeignBatchError('batch b1 holds another submission');
+    });
+    assert.ok(outcomes.every((o) => !o.ok && o.error!.type === 'provider_error' && o.retryable));
+    assert.match(outcomes[0].error!.message, /another submission/);
+    assert.equal(summary.retryable, 3);
+  });
+
+  it('a never-submitted chunk of a cancelled job ends cancelled, not retried', async () => {
+    const { outcomes } = await fetchWith(async function* () {
+      throw new Error('must not be called');
+    }, { batchId: undefined, batchState: 'unsubmitted' });
+    assert.deepEqual(outcomes.map((o) => [o.error!.type, o.retryable]), [['cancelled', false], ['cancelled', false], ['cancelled', false]]);
+  });
+
+  it('other errors fail the activity (Temporal retries it)', async () => {
+    await assert.rejects(fetchWith(async function* () {
+      throw new Error('connection reset');
+    }), /connection reset/);
+  });
+});
+
+describe('the normalised state machine', () => {
+  it('cancelling is not terminal; completed, failed, expired and cancelled are', () => {
+    assert.deepEqual(
+      (['validating', 'in_progress', 'finalizing', 'cancelling', 'completed', 'failed', 'expired', 'cancelled'] as const).map(isTerminalBatchState),
+      [false, false, false, false, true, true, true, true],
+    );
+  });
+});
