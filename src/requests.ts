@@ -3,7 +3,7 @@
  * job (so a person sees the problem at once) and the workflow runs it again for jobs started by
  * other means (CLI, Temporal UI), before any provider call.
  */
-import type { ChatMessage, PreparedRequest, RequestInput } from './types';
+import type { ChatMessage, PreparedRequest } from './types';
 
 const ROLES = new Set(['system', 'user', 'assistant']);
 /** Most problems a job reports at once; more would only bury the first. */

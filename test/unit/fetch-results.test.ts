@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createFetchResults, type FetchInput } from '../../activities/fetch-results';
-import { DEFAULT_RETRY_ON, type JobRef } from '../../src/job';
+import { DEFAULT_RETRY_ON, type ChunkResultSummary, type JobRef } from '../../src/job';
 import type { ProviderRegistry } from '../../src/providers';
 import { ForeignBatchError } from '../../src/providers/errors';
 import type { ProviderAdapter, RawItemResult } from '../../src/providers/types';
@@ -27,7 +27,7 @@ async function fetchWith(results: (chunk: { tag: string }) => AsyncIterable<RawI
   const adapter = { results: (_id: string, chunk: { tag: string }) => results(chunk) } as unknown as ProviderAdapter;
   const providers = { get: () => adapter } as unknown as ProviderRegistry;
   const fetch = createFetchResults({ providers, store, schemas: { User } });
-  const summary = await new MockActivityEnvironment().run(fetch, ref, input(over));
+  const summary = (await new MockActivityEnvironment().run(fetch, ref, input(over))) as ChunkResultSummary;
   return { summary, outcomes: [...(await latestOutcomes(store, 'j')).values()] };
 }
 

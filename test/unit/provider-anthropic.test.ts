@@ -12,9 +12,10 @@ import { verifiedResults } from '../../src/providers/anthropic-adopt';
 import { DEFAULT_MAX_TOKENS, sharedParams, toBatchRequest } from '../../src/providers/anthropic-request';
 import { SENTINEL_PREFIX, sentinelId, sentinelRequest } from '../../src/providers/anthropic-sentinel';
 import { toProviderStatus } from '../../src/providers/anthropic-status';
-import type { ChunkSpec, ProviderAdapter, ProviderBatchStatus, RawItemResult } from '../../src/providers/types';
+import type { ChunkSpec, ProviderAdapter, RawItemResult } from '../../src/providers/types';
 import { SchemaConversionError } from '../../src/schema/to-json-schema';
 import type { PreparedRequest } from '../../src/types';
+import { collect, firstTry, personChunk, settle, userRequest } from '../helpers/adapter-fixtures';
 
 const FAULTS = { validatingMs: 10, processingMs: 50, finalizingMs: 5, cancellingMs: 20 };
 const SCHEMA = {
@@ -39,30 +40,12 @@ beforeEach(() => {
   adapter = fresh();
 });
 
-function req(customId: string, text = `${customId}: Alice Smith lives in Paris`): PreparedRequest {
-  return { customId, messages: [{ role: 'user', content: text }] };
-}
+const req = (customId: string, text = `${customId}: Alice Smith lives in Paris`) => userRequest(customId, text);
 
-function chunk(tag: string, requests: PreparedRequest[], params: ChunkSpec['params'] = { maxTokens: 300 }): ChunkSpec {
-  return { tag, jobId: 'job-1', model: 'claude-test', requests, params, output: { name: 'person', jsonSchema: SCHEMA } };
-}
+const chunk = (tag: string, requests: PreparedRequest[], params: ChunkSpec['params'] = { maxTokens: 300 }) =>
+  personChunk('claude-test', tag, requests, params, SCHEMA);
 
-async function settle(a: ProviderAdapter, batchId: string): Promise<ProviderBatchStatus> {
-  for (let i = 0; i < 500; i++) {
-    const status = await a.status(batchId);
-    if (['completed', 'failed', 'expired', 'cancelled'].includes(status.state)) return status;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`batch ${batchId} never settled`);
-}
-
-async function collect(iterable: AsyncIterable<RawItemResult>): Promise<RawItemResult[]> {
-  const out: RawItemResult[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
-}
-
-const NOW = () => ({ firstTryAtMs: Date.now(), isRetry: false });
+const NOW = firstTry;
 
 describe('Anthropic adapter: requests', () => {
   it('lifts EVERY system message into `system`, joined, and keeps the turns in order', () => {

@@ -9,16 +9,12 @@ import { createGeminiAdapter, type GeminiAdapterOptions } from '../../src/provid
 import { generationConfig, inputLine, toInlinedRequest, toWireRequest } from '../../src/providers/gemini-request';
 import { decodeError, decodeResponse } from '../../src/providers/gemini-results';
 import { toBatchState, toProviderStatus } from '../../src/providers/gemini-status';
-import type { ChunkSpec, ProviderAdapter, ProviderBatchStatus, RawItemResult } from '../../src/providers/types';
+import type { ChunkSpec, ProviderAdapter } from '../../src/providers/types';
 import type { PreparedRequest } from '../../src/types';
+import { collect, firstTry, PERSON_SCHEMA, personChunk, settle, userRequest } from '../helpers/adapter-fixtures';
 
 const FAULTS = { validatingMs: 10, processingMs: 50, finalizingMs: 5, cancellingMs: 20 };
-const SCHEMA = {
-  type: 'object',
-  properties: { name: { type: 'string' }, age: { type: 'integer' } },
-  required: ['name', 'age'],
-  additionalProperties: false,
-};
+const SCHEMA = PERSON_SCHEMA;
 
 let emu: Emulator;
 let adapter: ProviderAdapter;
@@ -33,30 +29,12 @@ beforeEach(() => {
   adapter = fresh();
 });
 
-function req(customId: string, text = `${customId}: Alice Smith is 33`): PreparedRequest {
-  return { customId, messages: [{ role: 'user', content: text }] };
-}
+const req = (customId: string, text = `${customId}: Alice Smith is 33`) => userRequest(customId, text);
 
-function chunk(tag: string, requests: PreparedRequest[], params: ChunkSpec['params'] = { maxTokens: 300, temperature: 0 }): ChunkSpec {
-  return { tag, jobId: 'job-1', model: 'gemini-test', requests, params, output: { name: 'person', jsonSchema: SCHEMA } };
-}
+const chunk = (tag: string, requests: PreparedRequest[], params: ChunkSpec['params'] = { maxTokens: 300, temperature: 0 }) =>
+  personChunk('gemini-test', tag, requests, params);
 
-async function settle(a: ProviderAdapter, batchId: string): Promise<ProviderBatchStatus> {
-  for (let i = 0; i < 500; i++) {
-    const status = await a.status(batchId);
-    if (['completed', 'failed', 'expired', 'cancelled'].includes(status.state)) return status;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`batch ${batchId} never settled`);
-}
-
-async function collect(iterable: AsyncIterable<RawItemResult>): Promise<RawItemResult[]> {
-  const out: RawItemResult[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
-}
-
-const NOW = () => ({ firstTryAtMs: Date.now(), isRetry: false });
+const NOW = firstTry;
 const engineBatch = (batchId: string) => emu.engine.get(batchId.replace(/^batches\//, ''))!;
 
 const MIXED: PreparedRequest = {

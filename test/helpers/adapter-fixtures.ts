@@ -1,0 +1,43 @@
+/** Shared fixtures for the provider-adapter and emulator unit tests. */
+import type { ChunkSpec, ProviderAdapter, ProviderBatchStatus, RawItemResult } from '../../src/providers/types';
+import type { PreparedRequest } from '../../src/types';
+
+export const PERSON_SCHEMA = {
+  type: 'object',
+  properties: { name: { type: 'string' }, age: { type: 'integer' } },
+  required: ['name', 'age'],
+  additionalProperties: false,
+};
+
+export function userRequest(customId: string, text: string): PreparedRequest {
+  return { customId, messages: [{ role: 'user', content: text }] };
+}
+
+export function personChunk(
+  model: string,
+  tag: string,
+  requests: PreparedRequest[],
+  params: ChunkSpec['params'],
+  jsonSchema: Record<string, unknown> = PERSON_SCHEMA,
+): ChunkSpec {
+  return { tag, jobId: 'job-1', model, requests, params, output: { name: 'person', jsonSchema } };
+}
+
+/** Polls until the batch reaches a terminal state. */
+export async function settle(adapter: ProviderAdapter, batchId: string): Promise<ProviderBatchStatus> {
+  for (let i = 0; i < 500; i++) {
+    const status = await adapter.status(batchId);
+    if (['completed', 'failed', 'expired', 'cancelled'].includes(status.state)) return status;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`batch ${batchId} never settled`);
+}
+
+export async function collect(iterable: AsyncIterable<RawItemResult>): Promise<RawItemResult[]> {
+  const out: RawItemResult[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+/** A submit context for a first try made now. */
+export const firstTry = () => ({ firstTryAtMs: Date.now(), isRetry: false });
