@@ -26,6 +26,8 @@ export interface StartDevServerOptions {
   searchAttributes?: Record<string, SearchAttributeType>;
   /** Keep running after this process exits (logs and pid file beside dbFilename). */
   detached?: boolean;
+  /** More `temporal server start-dev` flags, e.g. `--dynamic-config-value KEY=JSON`. */
+  extraArgs?: string[];
   log?: (line: string) => void;
 }
 
@@ -52,6 +54,7 @@ export async function startDevServer(opts: StartDevServerOptions = {}): Promise<
   args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
   if (opts.dbFilename) args.push('--db-filename', opts.dbFilename);
   for (const [name, type] of Object.entries(opts.searchAttributes ?? {})) args.push('--search-attribute', `${name}=${type}`);
+  args.push(...(opts.extraArgs ?? []));
 
   let child: ChildProcess;
   if (opts.detached) {

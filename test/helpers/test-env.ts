@@ -41,13 +41,13 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startTestEnv(opts: { startWorker?: boolean } = {}): Promise<TestEnv> {
+export async function startTestEnv(opts: { startWorker?: boolean; serverArgs?: string[] } = {}): Promise<TestEnv> {
   if (!runtimeQuiet) {
     // Tests provoke activity and workflow failures on purpose; the SDK logs each at WARN.
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeQuiet = true;
   }
-  const server = await startDevServer({ searchAttributes: { ...SEARCH_ATTRIBUTES } });
+  const server = await startDevServer({ searchAttributes: { ...SEARCH_ATTRIBUTES }, extraArgs: opts.serverArgs });
   const emulator = await startEmulator({ port: 0, faults: FAST_FAULTS });
   const resultsDir = await mkdtemp(join(tmpdir(), 'durabatch-results-'));
   const store = new FileResultStore(resultsDir);
