@@ -96,16 +96,7 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
   async function run(): Promise<void> {
     for (;;) {
       if (s.cancelRequested) return windDown();
-      if (!s.planned) {
-        const plan = await acts.planAttempt(ref, s.attempt);
-        let offset = 0;
-        plan.chunkSizes.forEach((items, index) => {
-          s.chunks.push(newChunk(s.attempt, index, offset, items));
-          offset += items;
-        });
-        s.planned = true;
-        s.pollDelayMs = input.timing.pollInitialMs;
-      }
+      if (!s.planned) await planAttempt();
       await submitPlanned();
       if (s.cancelRequested) return windDown();
 
@@ -124,6 +115,17 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
       s.attempt += 1;
       s.planned = false;
     }
+  }
+
+  async function planAttempt(): Promise<void> {
+    const plan = await acts.planAttempt(ref, s.attempt);
+    let offset = 0;
+    plan.chunkSizes.forEach((items, index) => {
+      s.chunks.push(newChunk(s.attempt, index, offset, items));
+      offset += items;
+    });
+    s.planned = true;
+    s.pollDelayMs = input.timing.pollInitialMs;
   }
 
   async function submitPlanned(): Promise<void> {
@@ -181,6 +183,9 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
       s.pollDelayMs = Math.min(input.timing.pollMaxMs, Math.round(s.pollDelayMs * input.timing.pollFactor));
       await continueAsNewIfSuggested();
     }
+    // Cancelled before the first attempt was planned: plan it, so every item ends `cancelled` below.
+    // (Items of a later, unplanned attempt keep the failure they already have.)
+    if (s.chunks.length === 0) await planAttempt();
     for (const chunk of s.chunks.filter((c) => c.state === 'planned')) {
       const result = await acts.fetchResults(ref, { chunk: address(chunk), batchState: 'unsubmitted' });
       chunk.state = 'cancelled';

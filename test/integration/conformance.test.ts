@@ -164,6 +164,17 @@ describe(`${provider}: batch jobs on a real Temporal dev server`, () => {
     assert.equal(env.emulator.engine.phase(emulatedBatch(env, summary.chunks[0].batchId!)), 'cancelled');
   });
 
+  it('a cancel before anything was submitted still gives every request an outcome', async () => {
+    const job = await start('cancel-at-once', { requests: userRequests(3, 'z') });
+    await job.cancel('changed my mind');
+    const summary = await job.result();
+    assert.equal(summary.phase, 'cancelled');
+    assert.deepEqual(summary.counts, { total: 3, succeeded: 0, failed: 3, pending: 0 });
+    const results = await job.results();
+    assert.deepEqual(results.map((r) => [r.customId, r.ok ? 'ok' : r.error.type]), [['z-0', 'cancelled'], ['z-1', 'cancelled'], ['z-2', 'cancelled']]);
+    assert.equal(env.emulator.stats().batchesCreated, 0, 'nothing reached the provider');
+  });
+
   it('Temporal workflow cancellation does the same clean-up', async () => {
     env.emulator.configure({ processingMs: 4000 });
     const job = await start('temporal-cancel', { requests: userRequests(4, 't') });
