@@ -12,12 +12,15 @@ export function classifyResult(
   jsonSchema: JsonSchema,
   retryOn: ItemErrorType[],
 ): StoredOutcome {
+  // An answer that fails validation was still produced, and billed: its tokens count in the job's usage.
+  const billed = raw.kind === 'message' && raw.usage ? { usage: raw.usage } : {};
   const fail = (error: ItemError, providerRetryable = true): StoredOutcome => ({
     customId: raw.customId,
     attempt,
     ok: false,
     error,
     retryable: providerRetryable && retryOn.includes(error.type),
+    ...billed,
   });
   if (raw.kind === 'error') return fail({ type: raw.errorType, message: raw.message }, raw.retryable);
   if (raw.finishReason === 'refusal') return fail({ type: 'refusal', message: raw.refusal ?? 'the model refused to answer' });

@@ -80,3 +80,15 @@ describe('the normalised state machine', () => {
     );
   });
 });
+
+describe('usage accounting', () => {
+  it('counts the tokens of answers that failed validation: they were billed', async () => {
+    const { summary } = await fetchWith(async function* () {
+      yield { ...answer('r-0'), usage: { inputTokens: 10, outputTokens: 5 } };
+      yield { customId: 'r-1', kind: 'message', finishReason: 'stop', text: 'not json', usage: { inputTokens: 7, outputTokens: 3 } };
+      yield { customId: 'r-2', kind: 'message', finishReason: 'length', text: '{"na', usage: { inputTokens: 1, outputTokens: 150 } };
+    });
+    assert.deepEqual(summary.usage, { inputTokens: 18, outputTokens: 158 });
+    assert.equal(summary.succeeded, 1);
+  });
+});
