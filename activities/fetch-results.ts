@@ -36,7 +36,7 @@ export function createFetchResults(deps: ActivityDeps) {
         const batchId = input.batchId;
         try {
           await withHeartbeat(async () => {
-            for await (const raw of ctx.adapter.results(batchId, { requests: items, tag: chunkTag(ref.jobId, chunk.attempt, chunk.index) })) {
+            for await (const raw of ctx.adapter.results(batchId, { requests: items, tag: chunkTag(ref, chunk.attempt, chunk.index) })) {
               if (!wanted.has(raw.customId)) continue; // not ours: never let a stray line into the job
               const prev = found.get(raw.customId);
               // A success beats a failure for the same ID (e.g. a partial retry inside the provider).

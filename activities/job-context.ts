@@ -45,6 +45,10 @@ export async function attemptItems(deps: ActivityDeps, ref: JobRef, attempt: num
   });
 }
 
-export function chunkTag(jobId: string, attempt: number, chunk: number): string {
-  return `${jobId}/a${attempt}/c${chunk}`;
+/**
+ * The idempotency key of one submission, carried by its provider batch: job, run, attempt, chunk.
+ * The run part (48 random bits of the first run's ID) tells a reused job ID's batches from the old job's.
+ */
+export function chunkTag(ref: Pick<JobRef, 'jobId' | 'runId'>, attempt: number, chunk: number): string {
+  return `${ref.jobId}/r${ref.runId.replace(/-/g, '').slice(-12)}/a${attempt}/c${chunk}`;
 }

@@ -25,7 +25,7 @@ export function createSubmitChunk(deps: ActivityDeps) {
     try {
       const ctx = jobContext(deps, ref);
       const items = (await attemptItems(deps, ref, chunk.attempt)).slice(chunk.offset, chunk.offset + chunk.size);
-      const spec = { ...ctx.shape, tag: chunkTag(ref.jobId, chunk.attempt, chunk.index), requests: items };
+      const spec = { ...ctx.shape, tag: chunkTag(ref, chunk.attempt, chunk.index), requests: items };
       return await withHeartbeat(() =>
         ctx.adapter.submit(spec, { firstTryAtMs: info.scheduledTimestampMs, isRetry: info.attempt > 1 }),
       );

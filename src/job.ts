@@ -49,11 +49,17 @@ export const DEFAULT_RETRY_ON: ItemErrorType[] = [
 ];
 
 /** Fields every activity needs to find the job's requests, provider and schema. */
-export type JobRef = Pick<JobInput, 'jobId' | 'provider' | 'model' | 'schemaName' | 'requests' | 'params' | 'retryOn'>;
+export type JobRef = Pick<JobInput, 'jobId' | 'provider' | 'model' | 'schemaName' | 'requests' | 'params' | 'retryOn'> & {
+  /**
+   * The first run's ID (stable across continueAsNew). A job ID can be used again once Temporal has
+   * forgotten the old job; this keeps the new job's provider batches apart from the old one's.
+   */
+  runId: string;
+};
 
-export function jobRef(input: JobInput): JobRef {
+export function jobRef(input: JobInput, firstRunId: string): JobRef {
   const { jobId, provider, model, schemaName, requests, params, retryOn } = input;
-  return { jobId, provider, model, schemaName, requests, params, retryOn };
+  return { jobId, provider, model, schemaName, requests, params, retryOn, runId: firstRunId };
 }
 
 /** One provider batch: a slice of one attempt's items. */

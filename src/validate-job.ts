@@ -27,12 +27,16 @@ export interface JobToCheck {
   maxAttempts: number;
 }
 
+/** The problem with a provider name, if it names none durabatch knows. */
+export function unknownProvider(provider: string): string | undefined {
+  return PROVIDERS.includes(provider as ProviderName) ? undefined : `unknown provider "${provider}" (use ${PROVIDERS.join(', ')})`;
+}
+
 export function findJobProblems(job: JobToCheck): string[] {
   const problems: string[] = [];
   if (!JOB_ID.test(job.jobId)) problems.push(`job ID "${job.jobId}" must be 1-200 characters of A-Z a-z 0-9 . _ -`);
-  if (!PROVIDERS.includes(job.provider as ProviderName)) {
-    return [...problems, `unknown provider "${job.provider}" (use ${PROVIDERS.join(', ')})`];
-  }
+  const providerProblem = unknownProvider(job.provider);
+  if (providerProblem) return [...problems, providerProblem];
   if (typeof job.model !== 'string' || !job.model.trim()) problems.push('model is required (e.g. gpt-4o-mini)');
   if (!Number.isInteger(job.maxAttempts) || job.maxAttempts < 1) problems.push('maxAttempts must be a whole number >= 1');
   const { maxTokens, temperature } = job.params;

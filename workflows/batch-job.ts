@@ -51,7 +51,7 @@ function activitiesFor(input: JobInput) {
  */
 export async function batchJobWorkflow(input: JobInput, state?: JobState): Promise<JobSummary> {
   const s = state ?? initialState(input);
-  const ref = jobRef(input);
+  const ref = jobRef(input, workflowInfo().firstExecutionRunId);
   const acts = activitiesFor(input);
 
   setHandler(statusQuery, () => statusOf(input, s));

@@ -1,4 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { z } from 'zod';
 import { DEFAULT_TASK_QUEUE, resultsDir, temporalAddress, temporalNamespace } from '../config';
 import { DEFAULT_RETRY_ON, DEFAULT_TIMING, type JobInput, type JobTiming } from '../job';
@@ -7,6 +8,7 @@ import { checkRegistry, schemaNameOf, type SchemaRegistry } from '../schema';
 import { FileResultStore, type ResultStore } from '../store';
 import type { ItemErrorType, ProviderName, RequestInput } from '../types';
 import { findJobProblems, InvalidJobError } from '../validate-job';
+import { JobIdInUseError } from './errors';
 import { BatchJobHandle } from './job-handle';
 
 export interface DurabatchOptions {
@@ -26,7 +28,7 @@ export interface StartOptions<S extends z.ZodType> {
   model: string;
   schema: S;
   requests: RequestInput[];
-  /** Also the workflow ID. Starting a job ID that is already running attaches to it. */
+  /** Also the workflow ID. Starting the same job again returns it; another job under a used ID is refused. */
   jobId?: string;
   maxTokens?: number;
   temperature?: number;
@@ -55,17 +57,40 @@ export class Durabatch {
     this.store = options.store ?? new FileResultStore(resultsDir());
   }
 
-  /** Validates a job completely, then starts its workflow. Bad input throws InvalidJobError; nothing is started. */
+  /**
+   * Validates a job completely, then starts its workflow. Bad input throws InvalidJobError; nothing
+   * is started. A job ID names one job: starting the same job again (same ID, same definition) returns
+   * the existing job, running or finished, so a client that retries its start never runs a job twice;
+   * a different job under a used ID throws JobIdInUseError.
+   */
   async start<S extends z.ZodType>(options: StartOptions<S>): Promise<BatchJobHandle<z.output<S>>> {
     const input = this.buildInput(options);
-    const handle = await this.client.workflow.start('batchJobWorkflow', {
-      taskQueue: this.taskQueue,
-      workflowId: input.jobId,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `${input.provider} ${input.model}: ${input.requests.length} requests → ${input.schemaName}`,
-    });
-    return new BatchJobHandle(input.jobId, handle, this.store);
+    const definition = jobDefinitionDigest(input);
+    try {
+      await this.client.workflow.start('batchJobWorkflow', {
+        taskQueue: this.taskQueue,
+        workflowId: input.jobId,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { [DEFINITION_MEMO]: definition },
+        staticSummary: `${input.provider} ${input.model}: ${input.requests.length} requests → ${input.schemaName}`,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      await this.assertSameJob(input.jobId, definition);
+    }
+    return this.getJob(input.jobId, options.schema);
+  }
+
+  private async assertSameJob(jobId: string, definition: string): Promise<void> {
+    const existing = await this.client.workflow.getHandle(jobId).describe();
+    if (existing.memo?.[DEFINITION_MEMO] === definition) return;
+    throw new JobIdInUseError(
+      `job ID "${jobId}" already names a different job (${existing.status.name.toLowerCase()}, started ` +
+        `${existing.startTime.toISOString()}): choose another jobId, or leave it out for a fresh one`,
+      jobId,
+    );
   }
 
   /** A handle to an existing job, e.g. from another process. */
@@ -111,6 +136,13 @@ export async function createDurabatch(options: DurabatchOptions): Promise<Duraba
       namespace: options.namespace ?? temporalNamespace(),
     });
   return new Durabatch(client, options);
+}
+
+/** Memo key of the job definition's digest: how a repeated start recognises its own job. */
+const DEFINITION_MEMO = 'durabatchDefinition';
+
+function jobDefinitionDigest(input: JobInput): string {
+  return createHash('sha256').update(JSON.stringify(input)).digest('hex');
 }
 
 function newJobId(): string {

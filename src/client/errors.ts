@@ -14,6 +14,17 @@ export class JobFailedError extends Error {
   }
 }
 
+/** A job ID that already names a different job (running, or finished and still remembered by Temporal). */
+export class JobIdInUseError extends Error {
+  override name = 'JobIdInUseError';
+  constructor(
+    message: string,
+    readonly jobId: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Digs the innermost failure out of Temporal's wrapping (workflow -> activity -> application). */
 export function rootFailure(err: unknown): { message: string; type?: string } {
   let current: unknown = err instanceof WorkflowFailedError ? err.cause : err;

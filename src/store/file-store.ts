@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ResultStore, StoredOutcome } from './types';
@@ -24,6 +24,10 @@ export class FileResultStore implements ResultStore {
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, outcomes.map((o) => JSON.stringify(o) + '\n').join(''));
     await rename(tmp, file);
+  }
+
+  async clearJob(jobId: string): Promise<void> {
+    await rm(this.jobDir(jobId), { recursive: true, force: true });
   }
 
   async *readAll(jobId: string): AsyncIterable<StoredOutcome> {

@@ -20,6 +20,8 @@ export interface ResultStore {
   writeChunk(jobId: string, attempt: number, chunk: number, outcomes: StoredOutcome[]): Promise<void>;
   /** Every stored outcome of a job, attempts in ascending order (a later attempt supersedes an earlier one). */
   readAll(jobId: string): AsyncIterable<StoredOutcome>;
+  /** Forgets every outcome of a job (a job ID used again after Temporal forgot the old job starts clean). */
+  clearJob(jobId: string): Promise<void>;
   /** Human-readable location of a job's results, for logs and the CLI. */
   describe(jobId: string): string;
 }

@@ -93,6 +93,11 @@ describe('bad input is rejected before any provider call', () => {
     const unknownSchema = { ...input, jobId: 'raw-unknown-schema', schemaName: 'Nope', requests: [{ customId: 'r', messages: USER_REQUESTS[0] }] };
     await env.client.workflow.start('batchJobWorkflow', { taskQueue: env.taskQueue, workflowId: unknownSchema.jobId, args: [unknownSchema] });
     await assert.rejects(durabatch.getJob(unknownSchema.jobId).result(), /schema "Nope" is not registered on this worker/);
+
+    // Not retried forever: an unknown provider fails the job at once.
+    const unknownProvider = { ...unknownSchema, jobId: 'raw-unknown-provider', schemaName: 'User', provider: 'acme' as never };
+    await env.client.workflow.start('batchJobWorkflow', { taskQueue: env.taskQueue, workflowId: unknownProvider.jobId, args: [unknownProvider] });
+    await assert.rejects(durabatch.getJob(unknownProvider.jobId).result(), /unknown provider "acme" \(use openai, anthropic, gemini\)/);
     assert.equal(env.emulator.stats().batchesCreated, 0);
   });
 });

@@ -14,7 +14,7 @@ import { isTerminalBatchState } from '../../src/types';
 import { User, userRequests } from '../helpers/schemas';
 
 const requests = userRequests(3, 'r').map(({ customId, messages }) => ({ customId, messages }));
-const ref: JobRef = { jobId: 'j', provider: 'openai', model: 'm', schemaName: 'User', requests, params: {}, retryOn: DEFAULT_RETRY_ON };
+const ref: JobRef = { jobId: 'j', provider: 'openai', model: 'm', schemaName: 'User', requests, params: {}, retryOn: DEFAULT_RETRY_ON, runId: '0196f00d-aaaa-7bbb-8ccc-123456789abc' };
 const input = (over: Partial<FetchInput> = {}): FetchInput => ({
   chunk: { attempt: 1, index: 0, offset: 0, size: 3 }, batchId: 'b1', batchState: 'completed', ...over,
 });
@@ -34,7 +34,7 @@ async function fetchWith(results: (chunk: { tag: string }) => AsyncIterable<RawI
 describe('fetchResults', () => {
   it('writes one outcome per item: answers validated, missing ones failed by how the batch ended, strays ignored', async () => {
     const { summary, outcomes } = await fetchWith(async function* (chunk) {
-      assert.equal(chunk.tag, 'j/a1/c0', 'the adapter is told which submission it is reading');
+      assert.equal(chunk.tag, 'j/r123456789abc/a1/c0', 'the adapter is told which submission (job, run, attempt, chunk) it is reading');
       yield answer('r-0');
       yield answer('someone-else');
     }, { batchState: 'expired' });
