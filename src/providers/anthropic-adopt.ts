@@ -7,6 +7,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch, MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { PreparedRequest } from '../types';
 import { batchTotal } from './anthropic-status';
+import { ListingWindow } from './listing-window';
 
 /** How far before the first try the search looks: clock skew between the worker and Anthropic. */
 export const SEARCH_SLACK_MS = 60_000;
@@ -48,24 +49,29 @@ export async function holdsSentinel(client: Anthropic, batchId: string, sentinel
 }
 
 /**
- * Newest first, back to the first try (minus slack): batches with exactly this chunk's size (+1 for the
- * sentinel) and no cancel. An ended candidate is checked for the sentinel (exact); if none qualifies,
- * the oldest still-running candidate is taken on trust — `verifiedResults` checks it once it ends.
+ * Back to the first try (minus slack): batches with exactly this chunk's size (+1 for the sentinel)
+ * and no cancel. An ended candidate is checked for the sentinel (exact). If none qualifies, a running
+ * candidate is taken on trust — `verifiedResults` checks it once it ends: the first try's batch was
+ * created after that try began, so the earliest such batch; a batch from the slack before it (clock
+ * skew) only when there is none, the latest of those. That keeps a sibling chunk of the same size,
+ * submitted just before, from being taken for this one.
  */
 export async function findOrphan(client: Anthropic, search: OrphanSearch): Promise<string | undefined> {
-  const since = search.firstTryAtMs - SEARCH_SLACK_MS;
+  const window = new ListingWindow(search.firstTryAtMs - SEARCH_SLACK_MS);
   const candidates: MessageBatch[] = [];
   for await (const batch of client.messages.batches.list({ limit: 100 })) {
-    if (Date.parse(batch.created_at) < since) break;
+    if (window.pastWindow(Date.parse(batch.created_at))) break;
+    if (Date.parse(batch.created_at) < search.firstTryAtMs - SEARCH_SLACK_MS) continue;
     if (batchTotal(batch) !== search.requestCount + 1) continue;
     if (batch.cancel_initiated_at || search.skip(batch.id)) continue;
     candidates.push(batch);
   }
-  candidates.reverse(); // oldest first: the first try came before any other try of this chunk
+  candidates.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at)); // oldest first
   for (const batch of candidates) {
     if (batch.processing_status === 'ended' && (await holdsSentinel(client, batch.id, search.sentinel))) return batch.id;
   }
-  return candidates.find((b) => b.processing_status !== 'ended')?.id;
+  const running = candidates.filter((b) => b.processing_status !== 'ended');
+  return (running.find((b) => Date.parse(b.created_at) >= search.firstTryAtMs) ?? running.at(-1))?.id;
 }
 
 /**

@@ -15,7 +15,8 @@
  * 3. **Provider-side search on retries** (`ctx.isRetry`, anthropic-adopt.ts): list batches newest first
  *    back to `firstTryAtMs - 60 s`; candidates have exactly this chunk's request count (+1, see 4),
  *    no cancel, and are not known to belong to another chunk. An ended candidate is adopted only if
- *    its results prove it is ours; otherwise the oldest running candidate is adopted on trust.
+ *    its results prove it is ours; otherwise a running candidate is adopted on trust: the earliest
+ *    created after the first try began, else (clock skew) the latest created before it.
  * 4. **A sentinel request** in every batch (anthropic-sentinel.ts) whose custom_id digests the chunk's
  *    custom IDs and messages. `results()` yields nothing until it has seen it, so a wrongly adopted
  *    batch (e.g. another job's chunk of the same size, even with the same default IDs) throws
@@ -33,6 +34,7 @@
 import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import type { BatchCreateParams, MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import { AnthropicBatchMismatchError, findOrphan, verifiedResults } from './anthropic-adopt';
+import { createOnce, retryAfterFromHeaders } from './create-once';
 import { batchRequestBytes, sharedParams, toBatchRequest, type ChunkShape } from './anthropic-request';
 import { toRawResult } from './anthropic-results';
 import { sentinelId, sentinelRequest } from './anthropic-sentinel';
@@ -48,38 +50,22 @@ const MAX_REQUESTS = 100_000;
 const MAX_BYTES = 256 * 1000 * 1000; // "MB" read as 10^6 bytes: the smaller reading is the safe one
 /** Room for the sentinel request and the `{"requests":[...]}` wrapper. */
 const SENTINEL_RESERVE_BYTES = 1024;
-/** Tries of the create call on 429/529, with short waits; longer backoff is the activity's job. */
-const CREATE_ATTEMPTS = 3;
-const MAX_CREATE_WAIT_MS = 5_000;
 
 export interface AnthropicAdapterOptions {
   /** SDK retries for idempotent calls (retrieve, list, cancel, results); default 3. */
   maxRetries?: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Retry-After when the API sends one (seconds), else exponential from 500 ms; capped either way. */
-function createRetryDelayMs(err: APIError, attempt: number): number {
-  const header = Number(err.headers?.get('retry-after'));
-  const ms = Number.isFinite(header) && header >= 0 ? header * 1000 : 500 * 2 ** (attempt - 1);
-  return Math.min(ms, MAX_CREATE_WAIT_MS);
-}
-
 export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: AnthropicAdapterOptions = {}): ProviderAdapter {
   const client = new Anthropic({ apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, maxRetries: options.maxRetries ?? 3 });
   const memory = new SubmitMemory();
 
-  async function createBatch(requests: BatchCreateParams.Request[]): Promise<MessageBatch> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await client.messages.batches.create({ requests }, { maxRetries: 0 });
-      } catch (err) {
-        const refused = err instanceof APIError && (err.status === 429 || err.status === 529);
-        if (!refused || attempt >= CREATE_ATTEMPTS) throw err;
-        await sleep(createRetryDelayMs(err, attempt));
-      }
-    }
+  /** Without SDK retries: only 429/529 (refused, nothing created) are tried again (create-once.ts). */
+  function createBatch(requests: BatchCreateParams.Request[]): Promise<MessageBatch> {
+    return createOnce(() => client.messages.batches.create({ requests }, { maxRetries: 0 }), {
+      refused: (err) => err instanceof APIError && (err.status === 429 || err.status === 529),
+      retryAfterMs: (err) => retryAfterFromHeaders((err as APIError).headers),
+    });
   }
 
   async function submitOnce(chunk: ChunkSpec, ctx: SubmitContext): Promise<SubmitResult> {

@@ -2,8 +2,8 @@
  * Gemini Batch API adapter (official `@google/genai`, Developer API).
  *
  * Find-before-create: every batch is created with `displayName = chunk.tag`. A retry (`ctx.isRetry`)
- * first lists batches for that name, page by page, until a whole page is older than the first try
- * minus 10 minutes (list order is not documented, so one stray old batch does not end the search).
+ * first lists batches for that name, page by page, back to the first try minus 10 minutes (list
+ * order is not documented: listing-window.ts stops early only on a listing seen to be newest first).
  * Retries within this process are coalesced first (submit-memory.ts), which also covers a retry that
  * starts while the timed-out first try's create call is still in flight (invisible to any list).
  * The create call itself is never retried by the SDK (a retried POST that had landed would be a
@@ -22,7 +22,9 @@ import { createInterface } from 'node:readline';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ApiError, type BatchJob } from './gemini-sdk';
 import { isTerminalBatchState } from '../types';
+import { createOnce } from './create-once';
 import { GeminiClient } from './gemini-client';
+import { ListingWindow } from './listing-window';
 import { generationConfig, inputLine, toInlinedRequest, type ChunkShape } from './gemini-request';
 import { decodeItem } from './gemini-results';
 import { toBatchState, toProviderStatus } from './gemini-status';
@@ -46,7 +48,6 @@ const MAX_KEY_LENGTH = 512;
 /** How far before the first try the search looks (clock skew between the worker and Google). */
 const SEARCH_SLACK_MS = 10 * 60_000;
 const LIST_PAGE_SIZE = 100;
-const CREATE_ATTEMPTS = 3;
 
 export interface GeminiAdapterOptions {
   /** Chunks whose inline body would exceed this many bytes are uploaded as a JSONL file. */
@@ -56,8 +57,6 @@ export interface GeminiAdapterOptions {
   /** Batches per list page when searching for an earlier try's batch; default 100. */
   listPageSize?: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiAdapterOptions = {}): ProviderAdapter {
   const inlineMaxBytes = options.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES;
@@ -73,32 +72,30 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
   const requestSize = (request: ChunkSpec['requests'][number], chunk: ChunkShape) =>
     Buffer.byteLength(inputLine(request, generationConfig(chunk)));
 
-  /** A tag is unique per (job, attempt, chunk): a match is ours whatever its age; age only ends the paging. */
+  /** A tag is unique per (job, run, attempt, chunk): a match is ours whatever its age; age only ends the paging. */
   async function findByTag(tag: string, ctx: SubmitContext): Promise<string | undefined> {
-    const since = ctx.firstTryAtMs - SEARCH_SLACK_MS;
+    const window = new ListingWindow(ctx.firstTryAtMs - SEARCH_SLACK_MS);
     const pager = await ai.batches.list({ config: { pageSize: options.listPageSize ?? LIST_PAGE_SIZE } });
     for (let page = pager.page; ; page = await pager.nextPage()) {
-      const hit = page.find((job) => job.displayName === tag);
-      if (hit?.name) return hit.name;
-      const allOlder = page.length > 0 && page.every((job) => Date.parse(job.createTime ?? '') < since);
-      if (allOlder || !pager.hasNextPage()) return undefined;
+      for (const job of page) {
+        if (job.displayName === tag && job.name) return job.name;
+        if (window.pastWindow(Date.parse(job.createTime ?? ''))) return undefined;
+      }
+      if (!pager.hasNextPage()) return undefined;
     }
   }
 
-  /** The create POST without SDK retries; 429 means nothing was created, so only that is tried again. */
-  async function createBatch(chunk: ChunkSpec, src: Parameters<typeof ai.batches.create>[0]['src']): Promise<BatchJob> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await ai.batches.create({
+  /** Without SDK retries: only a 429 (refused, nothing created) is tried again (create-once.ts). */
+  function createBatch(chunk: ChunkSpec, src: Parameters<typeof ai.batches.create>[0]['src']): Promise<BatchJob> {
+    return createOnce(
+      () =>
+        ai.batches.create({
           model: chunk.model,
           src,
           config: { displayName: chunk.tag, httpOptions: { retryOptions: { attempts: 1 } } },
-        });
-      } catch (err) {
-        if (!(err instanceof ApiError && err.status === 429) || attempt >= CREATE_ATTEMPTS) throw err;
-        await sleep(500 * 2 ** (attempt - 1));
-      }
-    }
+        }),
+      { refused: (err) => err instanceof ApiError && err.status === 429 },
+    );
   }
 
   async function upload(chunk: ChunkSpec): Promise<string> {

@@ -1,8 +1,11 @@
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import OpenAI, { toFile } from 'openai';
+import OpenAI, { APIError, toFile } from 'openai';
 import type { BatchState } from '../types';
+import { createOnce, retryAfterFromHeaders } from './create-once';
+import { ListingWindow } from './listing-window';
 import { inputLine, parseOutputLine, sharedBody, type ChunkShape } from './openai-lines';
+import { SubmitMemory } from './submit-memory';
 import type { ChunkSpec, ProviderAdapter, ProviderBatchStatus, ProviderEndpoint, RawItemResult, SubmitContext, SubmitResult } from './types';
 
 /** Metadata key holding the idempotency tag (job + attempt + chunk) on every batch durabatch creates. */
@@ -24,16 +27,50 @@ const STATES: Record<string, BatchState> = {
 };
 
 export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
+  // SDK retries (408/409/429/5xx, honouring Retry-After) for every call but the batch create: see create-once.ts.
   const client = new OpenAI({ apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, maxRetries: 3 });
+  const memory = new SubmitMemory();
 
   async function findByTag(tag: string, ctx: SubmitContext): Promise<string | undefined> {
-    const since = (ctx.firstTryAtMs - SEARCH_SLACK_MS) / 1000;
-    // Newest first: stop paging once batches are older than the first try.
+    const window = new ListingWindow(ctx.firstTryAtMs - SEARCH_SLACK_MS);
     for await (const batch of client.batches.list({ limit: 100 })) {
       if (batch.metadata?.[TAG_KEY] === tag) return batch.id;
-      if (batch.created_at < since) return undefined;
+      if (window.pastWindow(batch.created_at * 1000)) return undefined;
     }
     return undefined;
+  }
+
+  /** Find-before-create: a retry looks for the batch an earlier try may have created before its crash. */
+  async function submitOnce(chunk: ChunkSpec, ctx: SubmitContext): Promise<SubmitResult> {
+    if (ctx.isRetry) {
+      const existing = await findByTag(chunk.tag, ctx);
+      if (existing) return { batchId: existing, reused: true };
+    }
+    const body = sharedBody(chunk);
+    const jsonl = Buffer.from(chunk.requests.map((r) => inputLine(r, body)).join(''));
+    // An upload repeated by a retry leaves an unused file behind (it expires), never a billed batch.
+    const file = await client.files.create({
+      file: await toFile(jsonl, `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`, { type: 'application/jsonl' }),
+      purpose: 'batch',
+      expires_after: { anchor: 'created_at', seconds: INPUT_FILE_TTL_S },
+    });
+    const batch = await createOnce(
+      () =>
+        client.batches.create(
+          {
+            input_file_id: file.id,
+            endpoint: '/v1/chat/completions',
+            completion_window: '24h',
+            metadata: { [TAG_KEY]: chunk.tag, durabatch_job: chunk.jobId.slice(0, 512) },
+          },
+          { maxRetries: 0 },
+        ),
+      {
+        refused: (err) => err instanceof APIError && err.status === 429,
+        retryAfterMs: (err) => retryAfterFromHeaders((err as APIError).headers),
+      },
+    );
+    return { batchId: batch.id, reused: false };
   }
 
   async function* lines(fileId: string): AsyncIterable<string> {
@@ -45,8 +82,9 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
 
   return {
     name: 'openai',
-    // Batch API limits: 50,000 requests and a 200 MB input file per batch.
-    limits: { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 },
+    // Batch API limits: 50,000 requests and a 200 MB input file per batch ("MB" read as 10^6 bytes:
+    // the smaller reading is the safe one).
+    limits: { maxRequests: 50_000, maxBytes: 200 * 1000 * 1000 },
 
     checkCustomId(customId) {
       // OpenAI documents no rule; 512 keeps IDs sane in metadata, logs and file lines.
@@ -57,24 +95,8 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
       return Buffer.byteLength(inputLine(request, sharedBody(chunk)));
     },
 
-    async submit(chunk: ChunkSpec, ctx: SubmitContext): Promise<SubmitResult> {
-      const existing = await findByTag(chunk.tag, ctx);
-      if (existing) return { batchId: existing, reused: true };
-
-      const body = sharedBody(chunk);
-      const jsonl = Buffer.from(chunk.requests.map((r) => inputLine(r, body)).join(''));
-      const file = await client.files.create({
-        file: await toFile(jsonl, `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`, { type: 'application/jsonl' }),
-        purpose: 'batch',
-        expires_after: { anchor: 'created_at', seconds: INPUT_FILE_TTL_S },
-      });
-      const batch = await client.batches.create({
-        input_file_id: file.id,
-        endpoint: '/v1/chat/completions',
-        completion_window: '24h',
-        metadata: { [TAG_KEY]: chunk.tag, durabatch_job: chunk.jobId.slice(0, 512) },
-      });
-      return { batchId: batch.id, reused: false };
+    submit(chunk, ctx) {
+      return memory.run(chunk.tag, () => submitOnce(chunk, ctx));
     },
 
     async status(batchId): Promise<ProviderBatchStatus> {

@@ -148,6 +148,14 @@ describe('Anthropic adapter: state normalisation', () => {
     assert.equal(toProviderStatus(batch('ended', { succeeded: 2, expired: 2 })).state, 'expired');
     assert.equal(toProviderStatus(batch('ended', { expired: 4 })).state, 'expired');
   });
+
+  it('ended: decided by the items without the sentinel, before the cancel flag', () => {
+    assert.equal(toProviderStatus(batch('ended', { succeeded: 4 }, true)).state, 'completed', 'a cancel too late to stop anything');
+    assert.equal(toProviderStatus(batch('ended', { succeeded: 1, canceled: 3 })).state, 'cancelled', 'every item canceled, the sentinel answered');
+    assert.deepEqual(toProviderStatus(batch('ended', { canceled: 4 }, true)).counts, { total: 3, succeeded: 0, failed: 3 });
+    assert.equal(toProviderStatus(batch('ended', { succeeded: 2, canceled: 1, expired: 1 }, true)).state, 'cancelled', 'mixed, after a cancel');
+    assert.equal(toProviderStatus(batch('ended', { succeeded: 2, canceled: 1, expired: 1 })).state, 'expired', 'mixed, no cancel');
+  });
 });
 
 describe('Anthropic adapter: against the emulator', () => {

@@ -1,0 +1,40 @@
+/**
+ * Creating a provider batch is not idempotent at any of the three providers, and none takes an
+ * idempotency key: a create whose response is lost (timeout, 5xx, dropped connection) may still
+ * have made a billed batch. So the create call never goes through the SDK's own retries. Only a
+ * refusal at the door (429, Anthropic's 529), which guarantees nothing was created, is tried again
+ * here; anything else surfaces, and the activity's retry looks for the batch by its tag first.
+ */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface RefusalPolicy {
+  /** True when the error proves the provider created nothing. */
+  refused(err: unknown): boolean;
+  /** The provider's own wait (Retry-After), when it sent one. */
+  retryAfterMs?(err: unknown): number | undefined;
+  /** Tries, the first included; longer backoff is the activity retry's job. Default 3. */
+  attempts?: number;
+  /** Longest wait between tries. Default 5 s. */
+  maxWaitMs?: number;
+}
+
+export async function createOnce<T>(create: () => Promise<T>, policy: RefusalPolicy): Promise<T> {
+  const attempts = policy.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (err) {
+      if (!policy.refused(err) || attempt >= attempts) throw err;
+      const wait = policy.retryAfterMs?.(err) ?? 500 * 2 ** (attempt - 1);
+      await sleep(Math.min(wait, policy.maxWaitMs ?? 5_000));
+    }
+  }
+}
+
+/** `retry-after-ms`, else `retry-after` in seconds, from an SDK error's response headers. */
+export function retryAfterFromHeaders(headers: Headers | undefined): number | undefined {
+  const ms = Number(headers?.get('retry-after-ms') ?? NaN);
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const seconds = Number(headers?.get('retry-after') ?? NaN);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
