@@ -1,6 +1,6 @@
 import type { ProviderName } from '../types';
 import { createAnthropicAdapter } from './anthropic';
-import { createGeminiAdapter } from './gemini';
+import { createGeminiAdapter, type GeminiAdapterOptions } from './gemini';
 import { createOpenAIAdapter } from './openai';
 import type { ProviderAdapter, ProviderEndpoint } from './types';
 
@@ -10,12 +10,14 @@ export type { ProviderAdapter } from './types';
 export interface ProviderConfig {
   emulatorUrl?: string;
   env?: Record<string, string | undefined>;
+  /** Gemini adapter settings, e.g. `inlineMaxBytes` (past it, a chunk is uploaded as a JSONL file). */
+  gemini?: GeminiAdapterOptions;
 }
 
-const FACTORIES: Record<ProviderName, (endpoint: ProviderEndpoint) => ProviderAdapter> = {
-  openai: createOpenAIAdapter,
-  anthropic: createAnthropicAdapter,
-  gemini: createGeminiAdapter,
+const FACTORIES: Record<ProviderName, (endpoint: ProviderEndpoint, config: ProviderConfig) => ProviderAdapter> = {
+  openai: (endpoint) => createOpenAIAdapter(endpoint),
+  anthropic: (endpoint) => createAnthropicAdapter(endpoint),
+  gemini: (endpoint, config) => createGeminiAdapter(endpoint, config.gemini),
 };
 
 export const API_KEY_VARS: Record<ProviderName, string[]> = {
@@ -54,7 +56,7 @@ export class ProviderRegistry {
   get(provider: ProviderName): ProviderAdapter {
     let adapter = this.adapters.get(provider);
     if (!adapter) {
-      adapter = FACTORIES[provider](providerEndpoint(provider, this.config));
+      adapter = FACTORIES[provider](providerEndpoint(provider, this.config), this.config);
       this.adapters.set(provider, adapter);
     }
     return adapter;
@@ -63,5 +65,5 @@ export class ProviderRegistry {
 
 /** An adapter for checks that make no calls (custom-ID rules, sizes, schema dialect). */
 export function offlineAdapter(provider: ProviderName): ProviderAdapter {
-  return FACTORIES[provider]({ apiKey: 'offline-checks-only', baseURL: 'http://127.0.0.1:9' });
+  return FACTORIES[provider]({ apiKey: 'offline-checks-only', baseURL: 'http://127.0.0.1:9' }, {});
 }

@@ -2,10 +2,15 @@ import type { TestEnv } from './test-env';
 import type { ItemErrorType, ProviderName } from '../../src/types';
 import { EXAMPLE_MODELS } from '../../src/examples';
 import type { EmulatedBatch } from '../../src/emulator/engine';
+import type { ProviderConfig } from '../../src/providers';
 
 /** What legitimately differs between providers; everything else must behave the same. */
 export interface ProviderProfile {
+  /** Names the suite; the provider's name unless one provider runs in two ways. */
+  label: string;
   provider: ProviderName;
+  /** Worker settings for this variant (the emulator URL is added by the test env). */
+  worker?: Partial<ProviderConfig>;
   model: string;
   batchId: RegExp;
   /** OpenAI and Anthropic keep what finished before expiry; a Gemini EXPIRED batch has no results at all. */
@@ -15,10 +20,16 @@ export interface ProviderProfile {
 }
 
 export const PROFILES: ProviderProfile[] = [
-  { provider: 'openai', model: EXAMPLE_MODELS.openai, batchId: /^batch_/, expiryKeepsFinished: true, batchFailureType: 'batch_failed' },
-  { provider: 'anthropic', model: EXAMPLE_MODELS.anthropic, batchId: /^msgbatch_/, expiryKeepsFinished: true, batchFailureType: 'provider_error' },
-  { provider: 'gemini', model: EXAMPLE_MODELS.gemini, batchId: /^batches\//, expiryKeepsFinished: false, batchFailureType: 'batch_failed' },
+  { label: 'openai', provider: 'openai', model: EXAMPLE_MODELS.openai, batchId: /^batch_/, expiryKeepsFinished: true, batchFailureType: 'batch_failed' },
+  { label: 'anthropic', provider: 'anthropic', model: EXAMPLE_MODELS.anthropic, batchId: /^msgbatch_/, expiryKeepsFinished: true, batchFailureType: 'provider_error' },
+  { label: 'gemini', provider: 'gemini', model: EXAMPLE_MODELS.gemini, batchId: /^batches\//, expiryKeepsFinished: false, batchFailureType: 'batch_failed' },
 ];
+
+/**
+ * Gemini's other input path: every chunk over 1 byte inline, i.e. all of them, goes up as a JSONL file
+ * (resumable upload from memory) and its answers come back as a responses file.
+ */
+export const GEMINI_FILE_PROFILE: ProviderProfile = { ...PROFILES[2], label: 'gemini (JSONL file input)', worker: { gemini: { inlineMaxBytes: 1 } } };
 
 /** The emulator's record of a provider batch, by the ID the adapter reported. */
 export function emulatedBatch(env: TestEnv, batchId: string): EmulatedBatch {

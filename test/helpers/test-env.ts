@@ -13,6 +13,7 @@ import { startEmulator, type Emulator } from '../../src/emulator';
 import type { FaultConfig } from '../../src/emulator/engine';
 import type { JobTiming } from '../../src/job';
 import { SEARCH_ATTRIBUTES } from '../../src/search-attributes';
+import type { ProviderConfig } from '../../src/providers';
 import { FileResultStore } from '../../src/store';
 import { createDurabatchWorker, WORKFLOWS_PATH } from '../../src/worker';
 import { testSchemas } from './schemas';
@@ -41,7 +42,9 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startTestEnv(opts: { startWorker?: boolean; serverArgs?: string[] } = {}): Promise<TestEnv> {
+export async function startTestEnv(
+  opts: { startWorker?: boolean; serverArgs?: string[]; providers?: Partial<ProviderConfig> } = {},
+): Promise<TestEnv> {
   if (!runtimeQuiet) {
     // Tests provoke activity and workflow failures on purpose; the SDK logs each at WARN.
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -75,7 +78,7 @@ export async function startTestEnv(opts: { startWorker?: boolean; serverArgs?: s
         taskQueue,
         store,
         workflowBundle,
-        providers: useEmulator ? { emulatorUrl: emulator.url } : { env: {} },
+        providers: { ...opts.providers, ...(useEmulator ? { emulatorUrl: emulator.url } : { env: {} }) },
         shutdownGraceTime: '1s',
       });
       const running = worker.run();

@@ -3,18 +3,18 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { JobPhase } from '../../src/job';
 import { FAST_FAULTS, FAST_TIMING, startTestEnv, waitFor, type TestEnv } from '../helpers/test-env';
 import { User, USER_REQUESTS, userRequests } from '../helpers/schemas';
-import { creations, emulatedBatch, PROFILES } from '../helpers/providers';
+import { creations, emulatedBatch, GEMINI_FILE_PROFILE, PROFILES } from '../helpers/providers';
 
 /**
  * The provider conformance suite: every adapter, through the same workflow on a real Temporal dev
  * server, against the emulator with the official SDK. Differences allowed are in PROFILES.
  */
-for (const profile of PROFILES) {
+for (const profile of [...PROFILES, GEMINI_FILE_PROFILE]) {
 const { provider } = profile;
-describe(`${provider}: batch jobs on a real Temporal dev server`, () => {
+describe(`${profile.label}: batch jobs on a real Temporal dev server`, () => {
   let env: TestEnv;
   before(async () => {
-    env = await startTestEnv();
+    env = await startTestEnv({ providers: profile.worker });
   });
   after(async () => {
     await env?.close();
@@ -55,6 +55,9 @@ describe(`${provider}: batch jobs on a real Temporal dev server`, () => {
     assert.deepEqual(summary.counts, { total: 3, succeeded: 3, failed: 0, pending: 0 });
     assert.equal(summary.chunks.length, 1);
     assert.match(summary.chunks[0].batchId!, profile.batchId);
+    if (profile.worker?.gemini) {
+      assert.match(String(emulatedBatch(env, summary.chunks[0].batchId!).meta.inputFileName), /^files\//, 'the requests went up as a file');
+    }
     assert.deepEqual(creations(env), { total: 1, duplicates: [] });
   });
 
@@ -141,6 +144,7 @@ describe(`${provider}: batch jobs on a real Temporal dev server`, () => {
     const failed = await failing.results();
     const type = profile.batchFailureType;
     assert.deepEqual(failed.map((r) => (r.ok ? 'ok' : `${r.error.type}@${r.attempts}`)), [`${type}@2`, `${type}@2`]);
+    assert.deepEqual(creations(env), { total: 4, duplicates: [] }, 'one batch per attempt of each job');
   });
 
   it('cancels while polling: provider batch cancelled, finished items kept, the rest cancelled', async () => {
@@ -162,6 +166,7 @@ describe(`${provider}: batch jobs on a real Temporal dev server`, () => {
     assert.equal(ok + cancelled, 10);
     assert.deepEqual(summary.counts, { total: 10, succeeded: ok, failed: cancelled, pending: 0 });
     assert.equal(env.emulator.engine.phase(emulatedBatch(env, summary.chunks[0].batchId!)), 'cancelled');
+    assert.deepEqual(creations(env), { total: 1, duplicates: [] });
   });
 
   it('a cancel before anything was submitted still gives every request an outcome', async () => {
@@ -186,6 +191,7 @@ describe(`${provider}: batch jobs on a real Temporal dev server`, () => {
     assert.equal(env.emulator.engine.phase(emulatedBatch(env, batchId)), 'cancelled');
     const description = await env.client.workflow.getHandle(job.jobId).describe();
     assert.equal(description.status.name, 'CANCELLED');
+    assert.deepEqual(creations(env), { total: 1, duplicates: [] });
   });
 
   it('answers status at each phase', async () => {
@@ -209,6 +215,7 @@ describe(`${provider}: batch jobs on a real Temporal dev server`, () => {
     const final = await job.status();
     assert.deepEqual(final.counts, { total: 3, succeeded: 3, failed: 0, pending: 0 });
     assert.ok(final.usage.inputTokens > 0);
+    assert.deepEqual(creations(env), { total: 1, duplicates: [] });
   });
 
   it('rides out 429 and 500 responses from the provider', async () => {
