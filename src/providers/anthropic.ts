@@ -18,7 +18,7 @@
  *    its results prove it is ours; otherwise a running candidate is adopted on trust: the earliest
  *    created after the first try began, else (clock skew) the latest created before it.
  * 4. **A sentinel request** in every batch (anthropic-sentinel.ts) whose custom_id digests the chunk's
- *    custom IDs and messages. `results()` yields nothing until it has seen it, so a wrongly adopted
+ *    tag (job, run, attempt, chunk: unique per submission). `results()` yields nothing until it has seen it, so a wrongly adopted
  *    batch (e.g. another job's chunk of the same size, even with the same default IDs) throws
  *    `AnthropicBatchMismatchError` before a single foreign answer is recorded; resubmitting is then
  *    safe, and the next search skips that batch (ended, proven foreign).
