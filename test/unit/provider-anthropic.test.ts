@@ -317,6 +317,19 @@ describe('Anthropic adapter: find-before-create', () => {
     assert.equal((await collect(adapter.results(stranger.batchId, other))).length, 2);
   });
 
+  it('prefers the running batch created after the first try began over a same-sized sibling from just before', async () => {
+    emu.configure({ processingMs: 2000 });
+    const sibling = await fresh().submit(chunk('job-7:a1:c0', [req('s1'), req('s2')]), NOW());
+    await new Promise((r) => setTimeout(r, 20));
+    const firstTryAtMs = Date.now();
+    const mine = chunk('job-7:a1:c1', [req('m1'), req('m2')]);
+    const orphan = await fresh().submit(mine, { firstTryAtMs, isRetry: false }); // its answer is "lost"
+    const retry = await fresh().submit(mine, { firstTryAtMs, isRetry: true });
+    assert.deepEqual(retry, { batchId: orphan.batchId, reused: true });
+    assert.notEqual(retry.batchId, sibling.batchId);
+    assert.equal(emu.stats().batchesCreated, 2);
+  });
+
   it('only looks back to the first try (minus 60 s) and ignores other sizes and cancelled batches', async () => {
     const c = chunk('job-6:a1:c1', [req('a'), req('b')]);
     const other = await fresh().submit(chunk('x', [req('only-one')]), NOW());
