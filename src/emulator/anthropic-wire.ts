@@ -63,7 +63,8 @@ function paramsProblem(params: Record<string, unknown>, version: string): string
   if (params.stream === true) return 'stream: streaming is not supported in message batches';
   if (!Array.isArray(params.messages) || params.messages.length === 0) return 'messages: at least one message is required';
   for (const [i, m] of (params.messages as Array<Record<string, unknown>>).entries()) {
-    if (!m || !['user', 'assistant', 'system'].includes(m.role as string)) {
+    // No 'system' turns: the system prompt goes in the top-level `system` param.
+    if (!m || !['user', 'assistant'].includes(m.role as string)) {
       return `messages.${i}.role: Input should be 'user' or 'assistant'`;
     }
     if (textOf(m.content) === undefined) return `messages.${i}.content: Field required`;
@@ -91,7 +92,7 @@ export function toEmulatedItem(customId: string, rawParams: unknown, version: st
   if (system) messages.push({ role: 'system', content: system });
   if (Array.isArray(params.messages)) {
     for (const m of params.messages as Array<Record<string, unknown>>) {
-      const role = m?.role === 'assistant' || m?.role === 'system' ? m.role : 'user';
+      const role = m?.role === 'assistant' ? 'assistant' : 'user';
       messages.push({ role, content: textOf(m?.content) ?? '' });
     }
   }
@@ -207,8 +208,11 @@ const PROCESSING_STATUS = {
   cancelled: 'ended',
 } as const;
 
-/** The MessageBatch object. Every request stays in `processing` until the whole batch has ended. */
-export function messageBatch(engine: BatchEngine, batch: EmulatedBatch, baseUrl: string) {
+/**
+ * The MessageBatch object. Every request stays in `processing` until the whole batch has ended.
+ * `origin` is where this call reached the emulator (see origin.ts), so results_url works from there.
+ */
+export function messageBatch(engine: BatchEngine, batch: EmulatedBatch, origin: string) {
   const status = PROCESSING_STATUS[engine.phase(batch)];
   const times = engine.timestamps(batch);
   const counts = { processing: batch.items.length, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
@@ -228,6 +232,6 @@ export function messageBatch(engine: BatchEngine, batch: EmulatedBatch, baseUrl:
     cancel_initiated_at: iso(batch.cancelRequestedAtMs),
     archived_at: null,
     // Absolute, and pointing at the emulator itself: the SDK fetches this URL as given.
-    results_url: status === 'ended' ? `${baseUrl}/v1/messages/batches/${batch.id}/results` : null,
+    results_url: status === 'ended' ? `${origin}/v1/messages/batches/${batch.id}/results` : null,
   };
 }

@@ -21,6 +21,7 @@ import {
   toEmulatedItem,
   type AnthropicBatchMeta,
 } from './anthropic-wire';
+import { requestOrigin } from './origin';
 
 /** SDK 1.x sends 2026-10-21; the docs' curl examples (and SDK 0.x) send 2023-06-01. */
 const SUPPORTED_VERSIONS = new Set(['2026-10-21', '2023-06-01']);
@@ -29,7 +30,7 @@ const BASE = '/v1/messages/batches';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function anthropicRoutes(engine: BatchEngine, baseUrl: () => string): Hono {
+export function anthropicRoutes(engine: BatchEngine): Hono {
   const app = new Hono();
   let requestCounter = 0;
   /** request-id of each call, echoed in error bodies like the real API does */
@@ -107,7 +108,7 @@ export function anthropicRoutes(engine: BatchEngine, baseUrl: () => string): Hon
     });
     // The batch exists before the answer leaves: a client that times out here leaves an orphan behind.
     if (batch.faults.createDelayMs > 0) await sleep(batch.faults.createDelayMs);
-    return c.json(messageBatch(engine, batch, baseUrl()));
+    return c.json(messageBatch(engine, batch, requestOrigin(c)));
   });
 
   app.get(BASE, (c) => {
@@ -135,7 +136,7 @@ export function anthropicRoutes(engine: BatchEngine, baseUrl: () => string): Hon
       hasMore = limit < all.length;
     }
     return c.json({
-      data: data.map((b) => messageBatch(engine, b, baseUrl())),
+      data: data.map((b) => messageBatch(engine, b, requestOrigin(c))),
       has_more: hasMore,
       first_id: data[0]?.id ?? null,
       last_id: data[data.length - 1]?.id ?? null,
@@ -144,7 +145,7 @@ export function anthropicRoutes(engine: BatchEngine, baseUrl: () => string): Hon
 
   app.get(`${BASE}/:id`, (c) => {
     const batch = find(c.req.param('id'));
-    return batch ? c.json(messageBatch(engine, batch, baseUrl())) : notFound(c, c.req.param('id'));
+    return batch ? c.json(messageBatch(engine, batch, requestOrigin(c))) : notFound(c, c.req.param('id'));
   });
 
   app.post(`${BASE}/:id/cancel`, (c) => {
@@ -152,13 +153,13 @@ export function anthropicRoutes(engine: BatchEngine, baseUrl: () => string): Hon
     if (!batch) return notFound(c, c.req.param('id'));
     // Cancelling an ended batch is a no-op that returns the batch (the real status code is unconfirmed).
     engine.cancel(batch);
-    return c.json(messageBatch(engine, batch, baseUrl()));
+    return c.json(messageBatch(engine, batch, requestOrigin(c)));
   });
 
   app.delete(`${BASE}/:id`, (c) => {
     const batch = find(c.req.param('id'));
     if (!batch) return notFound(c, c.req.param('id'));
-    if (messageBatch(engine, batch, baseUrl()).processing_status !== 'ended') {
+    if (messageBatch(engine, batch, requestOrigin(c)).processing_status !== 'ended') {
       return invalid(c, `Message batch ${batch.id} is still processing; cancel it and wait for it to end before deleting it.`);
     }
     (batch.meta as unknown as AnthropicBatchMeta).deleted = true;
@@ -168,7 +169,7 @@ export function anthropicRoutes(engine: BatchEngine, baseUrl: () => string): Hon
   app.get(`${BASE}/:id/results`, (c) => {
     const batch = find(c.req.param('id'));
     if (!batch) return notFound(c, c.req.param('id'));
-    const lines = messageBatch(engine, batch, baseUrl()).processing_status === 'ended' ? resultLines(engine, batch) : undefined;
+    const lines = messageBatch(engine, batch, requestOrigin(c)).processing_status === 'ended' ? resultLines(engine, batch) : undefined;
     if (!lines) return invalid(c, `Message batch ${batch.id} has not finished processing; results are not available yet.`);
     const text = lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length ? '\n' : '');
     return c.body(text, 200, { 'content-type': 'application/binary' });

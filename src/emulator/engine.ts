@@ -4,7 +4,7 @@
  * gemini.ts) only translate between their wire format and this engine.
  *
  * Everything is deterministic: state is derived lazily from `now()`, fault decisions from a stable
- * hash of the custom ID plus how many times that ID has been submitted, ids from a counter.
+ * hash of the custom ID plus how many times the job has submitted that ID, ids from a counter.
  */
 import type { ChatMessage } from '../types';
 import { answerFor, mismatchFor, notJsonFor, refusalText, truncate } from './responder';
@@ -15,7 +15,7 @@ export interface ItemFaultRule {
   /** exact custom ID, or a prefix followed by '*' */
   match: string;
   fault: FaultKind;
-  /** how many submissions of a matching ID get the fault; afterwards it succeeds. Default: every submission. */
+  /** how many submissions of a matching ID (per job, see submissionKey) get the fault; afterwards it succeeds. Default: every submission. */
   times?: number;
 }
 
@@ -34,7 +34,7 @@ export interface FaultConfig {
   invalidJsonRate: number;
   /** 0..1 share answered with JSON that does not match the requested schema */
   schemaMismatchRate: number;
-  /** items picked by a *rate* get the fault on their first N submissions only, so retries succeed */
+  /** items picked by a *rate* get the fault on their first N submissions (per job) only, so retries succeed */
   rateFaultTimes: number;
   itemFaults: ItemFaultRule[];
   /** new batches go validating -> failed; no results */
@@ -145,6 +145,19 @@ function mergeFaults(base: FaultConfig, patch: Partial<FaultConfig>): FaultConfi
   return cloneFaults({ ...base, ...defined } as FaultConfig);
 }
 
+/**
+ * What `times` and rateFaultTimes count submissions of: one item of one job. A durabatch tag ends in
+ * `/a<attempt>/c<chunk>` and what comes before it names the job, so a retry counts against the
+ * item's earlier submissions while another job's `request-0` starts afresh. Batches without such a
+ * tag (other clients; Anthropic's, whose tag is a per-submission digest) are scoped by the request's
+ * content instead: resending the same request counts, a new request under a reused custom ID does not.
+ */
+export function submissionKey(tag: string, item: EmulatedItem): string {
+  const job = /^(.+)\/a\d+\/c\d+$/.exec(tag)?.[1];
+  if (job !== undefined) return `job:${job}\n${item.customId}`;
+  return `content:${fnv1a(JSON.stringify([item.messages, item.jsonSchema ?? null]))}\n${item.customId}`;
+}
+
 function ruleMatches(rule: ItemFaultRule, customId: string): boolean {
   return rule.match.endsWith('*') ? customId.startsWith(rule.match.slice(0, -1)) : rule.match === customId;
 }
@@ -224,11 +237,12 @@ export class BatchEngine {
       faults,
       meta: input.meta ?? {},
     };
-    // Submissions are counted at create time, across providers, so `times` means "the first N batches
-    // this ID was sent in" no matter when (or whether) anyone reads the results.
+    // Submissions are counted at create time, per job, so `times` means "the first N batches this
+    // job sent the ID in" no matter when (or whether) anyone reads the results.
     const decisions = input.items.map((item) => {
-      const submission = (this.submissions.get(item.customId) ?? 0) + 1;
-      this.submissions.set(item.customId, submission);
+      const key = submissionKey(batch.tag, item);
+      const submission = (this.submissions.get(key) ?? 0) + 1;
+      this.submissions.set(key, submission);
       return this.decide(item.customId, submission, faults);
     });
     this.batches.set(batch.id, batch);

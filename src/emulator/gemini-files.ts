@@ -14,6 +14,7 @@ import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { BatchEngine, StoredFile } from './engine';
 import { errorBody } from './gemini-wire';
+import { requestOrigin } from './origin';
 
 /** Files are kept 48 hours (Files API docs). */
 const FILE_TTL_MS = 48 * 3600 * 1000;
@@ -26,7 +27,8 @@ interface UploadSession {
   displayName?: string;
   name?: string;
   mimeType: string;
-  declaredBytes: number;
+  /** the size announced at start (sizeBytes / X-Goog-Upload-Header-Content-Length), if any */
+  declaredBytes?: number;
   chunks: Uint8Array[];
   received: number;
 }
@@ -34,7 +36,7 @@ interface UploadSession {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The File resource, as files.get / upload answer it. */
-export function fileResource(file: StoredFile, baseUrl: string) {
+export function fileResource(file: StoredFile, origin: string) {
   const generated = file.purpose === OUTPUT_PURPOSE;
   return {
     name: `files/${file.id}`,
@@ -45,8 +47,8 @@ export function fileResource(file: StoredFile, baseUrl: string) {
     updateTime: iso(file.createdAtMs),
     expirationTime: iso(file.createdAtMs + FILE_TTL_MS),
     sha256Hash: createHash('sha256').update(file.bytes).digest('base64'),
-    uri: `${baseUrl}/v1beta/files/${file.id}`,
-    ...(generated && { downloadUri: `${baseUrl}/download/v1beta/files/${file.id}:download?alt=media` }),
+    uri: `${origin}/v1beta/files/${file.id}`,
+    ...(generated && { downloadUri: `${origin}/download/v1beta/files/${file.id}:download?alt=media` }),
     state: 'ACTIVE',
     source: generated ? 'GENERATED' : 'UPLOADED',
   };
@@ -55,7 +57,7 @@ export function fileResource(file: StoredFile, baseUrl: string) {
 /** `files/abc` or `abc` -> `abc` */
 export const fileIdOf = (name: string) => name.replace(/^files\//, '');
 
-export function geminiFileRoutes(engine: BatchEngine, baseUrl: () => string): Hono {
+export function geminiFileRoutes(engine: BatchEngine): Hono {
   const app = new Hono();
   const sessions = new Map<string, UploadSession>();
   let sessionCounter = 0;
@@ -80,8 +82,12 @@ export function geminiFileRoutes(engine: BatchEngine, baseUrl: () => string): Ho
       } catch {
         body = {};
       }
-      const declaredBytes = Number(body.file?.sizeBytes ?? c.req.header('x-goog-upload-header-content-length') ?? 0);
-      if (declaredBytes > MAX_FILE_BYTES) return fail(c, 400, 'File size exceeds the 2 GB limit.');
+      const declared = body.file?.sizeBytes ?? c.req.header('x-goog-upload-header-content-length');
+      const declaredBytes = declared === undefined || declared === '' ? undefined : Number(declared);
+      if (declaredBytes !== undefined && !(Number.isInteger(declaredBytes) && declaredBytes >= 0)) {
+        return fail(c, 400, `Invalid file size ${JSON.stringify(declared)}: expected a byte count.`);
+      }
+      if (declaredBytes !== undefined && declaredBytes > MAX_FILE_BYTES) return fail(c, 400, 'File size exceeds the 2 GB limit.');
       const mimeType = body.file?.mimeType ?? c.req.header('x-goog-upload-header-content-type');
       if (!mimeType) return fail(c, 400, 'file.mimeType is required.');
       sessionCounter += 1;
@@ -94,7 +100,7 @@ export function geminiFileRoutes(engine: BatchEngine, baseUrl: () => string): Ho
         chunks: [],
         received: 0,
       });
-      c.header('x-goog-upload-url', `${baseUrl()}/upload/v1beta/files?upload_id=${id}&upload_protocol=resumable`);
+      c.header('x-goog-upload-url', `${requestOrigin(c)}/upload/v1beta/files?upload_id=${id}&upload_protocol=resumable`);
       c.header('x-goog-upload-status', 'active');
       c.header('x-goog-upload-chunk-granularity', String(8 * 1024 * 1024));
       return c.body(null, 200);
@@ -115,11 +121,21 @@ export function geminiFileRoutes(engine: BatchEngine, baseUrl: () => string): Ho
     const chunk = new Uint8Array(await c.req.arrayBuffer());
     session.chunks.push(chunk);
     session.received += chunk.byteLength;
+    const { declaredBytes, received } = session;
+    if (declaredBytes !== undefined && received > declaredBytes) {
+      sessions.delete(uploadId);
+      return fail(c, 400, `Upload exceeds the declared size: ${received} bytes received, ${declaredBytes} declared.`);
+    }
     if (!command.includes('finalize')) {
       c.header('x-goog-upload-status', 'active');
       return c.body(null, 200);
     }
     sessions.delete(uploadId);
+    // A short upload is a broken one (a dropped chunk, a wrong size): storing it would hand a
+    // truncated JSONL file to the batch that reads it.
+    if (declaredBytes !== undefined && received !== declaredBytes) {
+      return fail(c, 400, `Upload finalized with ${received} bytes, but ${declaredBytes} were declared.`);
+    }
     const bytes = Buffer.concat(session.chunks);
     const id = session.name ?? engine.newId('');
     engine.putFile({
@@ -131,7 +147,7 @@ export function geminiFileRoutes(engine: BatchEngine, baseUrl: () => string): Ho
       mimeType: session.mimeType,
     });
     c.header('x-goog-upload-status', 'final');
-    return c.json({ file: fileResource(engine.getFile(id)!, baseUrl()) });
+    return c.json({ file: fileResource(engine.getFile(id)!, requestOrigin(c)) });
   });
 
   app.get('/v1beta/files', (c) => {
@@ -143,7 +159,7 @@ export function geminiFileRoutes(engine: BatchEngine, baseUrl: () => string): Ho
     const page = all.slice(start, start + pageSize);
     const more = start + page.length < all.length;
     return c.json({
-      files: page.map((f) => fileResource(f, baseUrl())),
+      files: page.map((f) => fileResource(f, requestOrigin(c))),
       ...(more && page.length > 0 && { nextPageToken: page[page.length - 1].id }),
     });
   });
@@ -163,7 +179,7 @@ export function geminiFileRoutes(engine: BatchEngine, baseUrl: () => string): Ho
     const nameAction = c.req.param('nameAction');
     if (nameAction.includes(':')) return download(c);
     const file = geminiFile(nameAction);
-    return file ? c.json(fileResource(file, baseUrl())) : noFile(c, nameAction);
+    return file ? c.json(fileResource(file, requestOrigin(c))) : noFile(c, nameAction);
   });
 
   app.delete('/v1beta/files/:name', (c) => {

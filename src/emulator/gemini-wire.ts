@@ -101,9 +101,9 @@ export function toEmulatedItem(customId: string, rawRequest: unknown): { item: E
     }
   }
   const config = pick(request, 'generationConfig', 'generation_config') as Record<string, unknown> | undefined;
-  const jsonSchema =
-    (pick(config, 'responseJsonSchema', 'response_json_schema') as Record<string, unknown> | undefined) ??
-    (lowerTypes(pick(config, 'responseSchema', 'response_schema')) as Record<string, unknown> | undefined);
+  const rawJsonSchema = pick(config, 'responseJsonSchema', 'response_json_schema') as Record<string, unknown> | undefined;
+  const rawSchema = pick(config, 'responseSchema', 'response_schema');
+  const jsonSchema = rawJsonSchema ?? (lowerTypes(rawSchema) as Record<string, unknown> | undefined);
   const maxTokens = pick(config, 'maxOutputTokens', 'max_output_tokens');
   const item: EmulatedItem = {
     customId,
@@ -114,7 +114,26 @@ export function toEmulatedItem(customId: string, rawRequest: unknown): { item: E
   if (!Array.isArray(contents) || contents.length === 0) {
     return { item, invalid: '* GenerateContentRequest.contents: contents is not specified' };
   }
-  return { item };
+  const problem = schemaConfigProblem(config, rawJsonSchema !== undefined, rawSchema !== undefined);
+  return problem ? { item, invalid: problem } : { item };
+}
+
+/**
+ * A response schema only applies to JSON output: without `responseMimeType: application/json` the
+ * real API rejects the request rather than ignore the schema. (`text/x.enum` is Google's other
+ * schema-bearing type; the responder only writes JSON, so it is not emulated.)
+ */
+function schemaConfigProblem(config: Record<string, unknown> | undefined, hasJsonSchema: boolean, hasSchema: boolean): string | undefined {
+  if (hasJsonSchema && hasSchema) {
+    return '* GenerateContentRequest.generation_config.response_json_schema: response_schema and response_json_schema are mutually exclusive';
+  }
+  if (!hasJsonSchema && !hasSchema) return undefined;
+  const mime = pick(config, 'responseMimeType', 'response_mime_type');
+  if (mime !== 'application/json') {
+    const field = hasJsonSchema ? 'response_json_schema' : 'response_schema';
+    return `* GenerateContentRequest.generation_config.response_mime_type: must be application/json when ${field} is set (got ${mime === undefined ? 'none' : JSON.stringify(mime)})`;
+  }
+  return undefined;
 }
 
 const FINISH_REASONS = { stop: 'STOP', length: 'MAX_TOKENS', refusal: 'SAFETY' } as const;

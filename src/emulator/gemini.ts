@@ -33,7 +33,7 @@ function splitAction(nameAction: string): [string, string | undefined] {
   return at < 0 ? [nameAction, undefined] : [nameAction.slice(0, at), nameAction.slice(at + 1)];
 }
 
-export function geminiRoutes(engine: BatchEngine, baseUrl: () => string): Hono {
+export function geminiRoutes(engine: BatchEngine): Hono {
   const app = new Hono();
 
   const fail = (c: Context, status: ContentfulStatusCode, message: string) => c.json(errorBody(status, message), status);
@@ -201,6 +201,6 @@ export function geminiRoutes(engine: BatchEngine, baseUrl: () => string): Hono {
 
   app.delete('/v1beta/batches/:name', (c) => remove(c, c.req.param('name')));
 
-  app.route('/', geminiFileRoutes(engine, baseUrl));
+  app.route('/', geminiFileRoutes(engine));
   return app;
 }

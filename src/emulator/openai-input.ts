@@ -3,7 +3,8 @@
  * collecting the line-level problems the real API reports in `errors.data` of a failed batch.
  */
 import type { ChatMessage, ChatRole } from '../types';
-import type { EmulatedItem } from './engine';
+import type { EmulatedItem, StoredFile } from './engine';
+import { responseFormatProblem } from './openai-format';
 
 export interface BatchLineError {
   code: string;
@@ -22,6 +23,8 @@ export interface ParsedBatchInput {
 const MAX_REPORTED_ERRORS = 10;
 /** OpenAI's documented per-batch request limit. */
 const MAX_REQUESTS = 50_000;
+/** The Batch API takes input files up to 200 MB (the Files API itself allows 512 MB). */
+export const MAX_INPUT_BYTES = 200 * 1024 * 1024;
 
 type Json = Record<string, unknown>;
 
@@ -67,6 +70,30 @@ function toSchema(responseFormat: unknown): Record<string, unknown> | undefined 
 function toMaxTokens(body: Json): number | undefined {
   const v = body.max_completion_tokens ?? body.max_tokens;
   return typeof v === 'number' && v > 0 ? v : undefined;
+}
+
+/**
+ * File-level problems, checked before any line is read: the Batch API only takes `.jsonl` files of
+ * up to 200 MB. Like line problems they fail the batch during validation rather than the create call.
+ */
+export function inputFileProblem(file: Pick<StoredFile, 'filename' | 'bytes'>): BatchLineError | undefined {
+  if (file.bytes.byteLength > MAX_INPUT_BYTES) {
+    return {
+      code: 'file_too_large',
+      message: `The input file is ${file.bytes.byteLength} bytes; batch input files may be at most ${MAX_INPUT_BYTES} bytes (200 MB).`,
+      param: 'input_file_id',
+      line: null,
+    };
+  }
+  if (!file.filename.toLowerCase().endsWith('.jsonl')) {
+    return {
+      code: 'invalid_file_format',
+      message: `The input file '${file.filename}' is not a .jsonl file; batch input must be JSON Lines with a .jsonl extension.`,
+      param: 'input_file_id',
+      line: null,
+    };
+  }
+  return undefined;
 }
 
 export function parseBatchInput(text: string, endpoint: string): ParsedBatchInput {
@@ -126,6 +153,8 @@ export function parseBatchInput(text: string, endpoint: string): ParsedBatchInpu
         'body.model',
       );
     }
+    const format = responseFormatProblem(body.response_format);
+    if (format) return fail(format.code, `Line ${line}: ${format.message}`, line, format.param);
     items.push({
       customId,
       messages: toMessages(body.messages),

@@ -5,7 +5,7 @@
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { BatchEngine, EmulatedBatch } from './engine';
-import { parseBatchInput } from './openai-input';
+import { inputFileProblem, parseBatchInput, type ParsedBatchInput } from './openai-input';
 import { ensureResultFiles, OUTPUT_FILE_TTL_MS } from './openai-results';
 import { batchObject, errorBody, fileObject, type OpenAIBatchMeta } from './openai-wire';
 
@@ -203,7 +203,10 @@ export function openaiRoutes(engine: BatchEngine): Hono {
     // moves it to `failed` with the problems (and their line numbers) in `errors.data` — that is what
     // the docs' status table ("validating ... failed: the input file has failed the validation
     // process") and BatchError's `line` field describe.
-    const parsed = parseBatchInput(new TextDecoder().decode(file.bytes), endpoint);
+    const fileProblem = inputFileProblem(file);
+    const parsed: ParsedBatchInput = fileProblem
+      ? { items: [], model: '', errors: [fileProblem] }
+      : parseBatchInput(new TextDecoder().decode(file.bytes), endpoint);
     const invalidFile = parsed.errors.length > 0;
     const meta: OpenAIBatchMeta = {
       endpoint,

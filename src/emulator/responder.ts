@@ -4,6 +4,8 @@
  * reproducible data. Also makes the deliberately wrong answers the fault injector hands out.
  */
 import type { ChatMessage } from '../types';
+import { fallbackNumber, fits, numberRule } from './numbers';
+import { compilePattern, sampleForPattern } from './pattern';
 
 type Schema = Record<string, unknown>;
 
@@ -28,17 +30,23 @@ class TextFacts {
     this.numbers = (withoutEmails.match(NUMBER_RE) ?? []).map(Number);
   }
 
-  /** Next unused number in [min, max]; falls back to the range's floor (or 0). */
-  takeNumber(min: number, max: number, integer: boolean): number {
+  /** Next unused number the schema accepts (integers: the number's whole part), if the text has one. */
+  takeNumber(accepts: (n: number) => boolean, integer: boolean): number | undefined {
     for (let i = 0; i < this.numbers.length; i++) {
       const n = integer ? Math.trunc(this.numbers[i]) : this.numbers[i];
-      if (!this.used.has(i) && n >= min && n <= max) {
+      if (!this.used.has(i) && accepts(n)) {
         this.used.add(i);
         return n;
       }
     }
-    const fallback = Number.isFinite(min) ? min : Number.isFinite(max) && max < 0 ? max : 0;
-    return integer ? Math.ceil(fallback) : fallback;
+    return undefined;
+  }
+
+  /** Pieces of the message a `pattern` might accept as they are: e-mails, names, words, numbers. */
+  candidates(): string[] {
+    const words = this.text.split(/\s+/).filter(Boolean);
+    const bare = words.map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '')).filter(Boolean);
+    return [...new Set([...this.emails, ...this.names, ...bare, ...words, ...this.numbers.map(String), this.snippet()])];
   }
 
   snippet(max = 60): string {
@@ -111,17 +119,49 @@ function stringFor(schema: Schema, key: string, facts: TextFacts): string {
   const max = typeof schema.maxLength === 'number' ? schema.maxLength : Infinity;
   if (value.length > max) value = value.slice(0, max);
   if (value.length < min) value = value.padEnd(min, 'x');
+  return matchPatterns(value, patternsOf(schema), min, max, facts);
+}
+
+/**
+ * A value that also matches every `pattern`: the drawn one if it does, else a piece of the message
+ * that does, else one built from the (first) pattern. When none of that works (a lookaround, a
+ * backreference, patterns that contradict each other) the drawn value is kept: the answer then
+ * fails the pattern, as a model's sometimes does.
+ */
+function matchPatterns(value: string, patterns: string[], min: number, max: number, facts: TextFacts): string {
+  const regexes = patterns.map(compilePattern).filter((r): r is RegExp => r !== undefined);
+  if (regexes.length === 0) return value;
+  const ok = (s: string) => s.length >= min && s.length <= max && regexes.every((r) => r.test(s));
+  if (ok(value)) return value;
+  const found = facts.candidates().find(ok);
+  if (found !== undefined) return found;
+  for (const pattern of patterns) {
+    const built = sampleForPattern(pattern, min, max);
+    if (built !== undefined && ok(built)) return built;
+  }
   return value;
 }
 
 function numberFor(schema: Schema, integer: boolean, facts: TextFacts): number {
-  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-  const step = integer ? 1 : Number.EPSILON;
-  const exclMin = num(schema.exclusiveMinimum);
-  const exclMax = num(schema.exclusiveMaximum);
-  const min = Math.max(num(schema.minimum) ?? -Infinity, exclMin !== undefined ? exclMin + step : -Infinity);
-  const max = Math.min(num(schema.maximum) ?? Infinity, exclMax !== undefined ? exclMax - step : Infinity);
-  return facts.takeNumber(min, max, integer);
+  const rule = numberRule(schema, integer, divisorsOf(schema));
+  return facts.takeNumber((n) => fits(rule, n), integer) ?? fallbackNumber(rule);
+}
+
+/**
+ * Every allOf part holds at once, but merging parts by spreading keeps only the last `pattern` and
+ * `multipleOf` (zod puts stacked regexes and divisors in allOf), so merging collects them here.
+ */
+const ALL_PATTERNS = 'emulator:patterns';
+const ALL_DIVISORS = 'emulator:divisors';
+
+function patternsOf(schema: Schema): string[] {
+  const own = typeof schema.pattern === 'string' ? [schema.pattern] : [];
+  return [...new Set([...own, ...((schema[ALL_PATTERNS] as string[] | undefined) ?? [])])];
+}
+
+function divisorsOf(schema: Schema): number[] {
+  const own = typeof schema.multipleOf === 'number' ? [schema.multipleOf] : [];
+  return [...new Set([...own, ...((schema[ALL_DIVISORS] as number[] | undefined) ?? [])])];
 }
 
 /** Singular-ish key for array items, so `emails: string[]` still reads as e-mails. */
@@ -141,10 +181,13 @@ function generate(input: Schema, key: string, root: Schema, facts: TextFacts, de
     return generate(branch, key, root, facts, depth);
   }
   if (Array.isArray(schema.allOf)) {
-    const merged = (schema.allOf as Schema[]).reduce<Schema>((acc, part) => {
-      const p = deref(part, root);
-      return { ...acc, ...p, properties: { ...(acc.properties as Schema), ...(p.properties as Schema) } };
-    }, {});
+    const parts = (schema.allOf as Schema[]).map((part) => deref(part, root));
+    const merged = parts.reduce<Schema>(
+      (acc, p) => ({ ...acc, ...p, properties: { ...(acc.properties as Schema), ...(p.properties as Schema) } }),
+      {},
+    );
+    merged[ALL_PATTERNS] = [schema, ...parts].flatMap(patternsOf);
+    merged[ALL_DIVISORS] = [schema, ...parts].flatMap(divisorsOf);
     return generate({ ...schema, allOf: undefined, ...merged }, key, root, facts, depth);
   }
   switch (mainType(schema)) {

@@ -33,13 +33,14 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-export function buildApp(engine: BatchEngine, baseUrl: () => string): Hono {
+/** Absolute URLs in answers are built from each request (origin.ts), so the app needs no address of its own. */
+export function buildApp(engine: BatchEngine): Hono {
   const app = new Hono();
   app.use('*', httpFaultMiddleware(engine));
   app.route('/', adminRoutes(engine));
   // Anthropic before OpenAI: /v1/messages/batches must never reach the OpenAI router.
-  app.route('/', anthropicRoutes(engine, baseUrl));
-  app.route('/', geminiRoutes(engine, baseUrl));
+  app.route('/', anthropicRoutes(engine));
+  app.route('/', geminiRoutes(engine));
   app.route('/', openaiRoutes(engine));
   app.notFound(notFoundResponse);
   // A bug in a route must still answer JSON, or SDKs report a confusing parse error.
@@ -50,8 +51,7 @@ export function buildApp(engine: BatchEngine, baseUrl: () => string): Hono {
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const host = opts.host ?? '127.0.0.1';
   const engine = new BatchEngine({ faults: opts.faults, now: opts.now });
-  let url = '';
-  const app = buildApp(engine, () => url);
+  const app = buildApp(engine);
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -61,7 +61,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     });
   });
   const { port } = server.address() as AddressInfo;
-  url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
     url,
     engine,

@@ -3,6 +3,7 @@
  * the SDK cannot show a wire detail: the x-api-key auth style, the error bodies).
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import Anthropic, { BadRequestError, NotFoundError } from '@anthropic-ai/sdk';
 import type { BatchCreateParams, MessageBatch, MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
@@ -254,5 +255,53 @@ describe('emulator: Anthropic message batches', () => {
     assert.deepEqual(await client.messages.batches.delete(created.id), { id: created.id, type: 'message_batch_deleted' });
     await assert.rejects(client.messages.batches.retrieve(created.id), NotFoundError);
     await assert.rejects(client.messages.batches.retrieve('msgbatch_nope'), NotFoundError);
+  });
+  it('rejects a system turn inside messages per request (system goes in the top-level param)', async () => {
+    const created = await client.messages.batches.create({
+      requests: [
+        request('ok'),
+        request('sys', { messages: [{ role: 'system', content: 'be terse' }, { role: 'user', content: 'hi' }] } as never),
+      ],
+    });
+    await ended(created.id);
+    const byId = Object.fromEntries((await results(created.id)).map((l) => [l.custom_id, l.result]));
+    assert.equal(byId.ok.type, 'succeeded');
+    assert.equal(byId.sys.type, 'errored');
+    if (byId.sys.type === 'errored') {
+      assert.equal(byId.sys.error.error.type, 'invalid_request_error');
+      assert.equal(byId.sys.error.error.message, "messages.0.role: Input should be 'user' or 'assistant'");
+    }
+  });
+
+  it('builds results_url from the address the client used, not the 0.0.0.0 it listens on', async () => {
+    const wide = await startEmulator({ host: '0.0.0.0', faults: { validatingMs: 1, processingMs: 2, finalizingMs: 1 } });
+    try {
+      const port = new URL(wide.url).port;
+      const local = new Anthropic({ apiKey: 'k', baseURL: `http://127.0.0.1:${port}`, maxRetries: 0 });
+      const created = await local.messages.batches.create({ requests: [request('o1')] });
+      await new Promise((r) => setTimeout(r, 20));
+      const batch = await local.messages.batches.retrieve(created.id);
+      assert.equal(batch.results_url, `http://127.0.0.1:${port}/v1/messages/batches/${created.id}/results`);
+      const lines: MessageBatchIndividualResponse[] = [];
+      for await (const line of await local.messages.batches.results(created.id)) lines.push(line);
+      assert.equal(lines[0].result.type, 'succeeded', 'the SDK fetched results_url as given');
+
+      // A neighbour container reaches it by service name: the Host header decides.
+      const viaName = await new Promise<{ results_url: string }>((resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port, path: `/v1/messages/batches/${created.id}`, headers: { host: `emulator:${port}`, 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk) => (text += chunk));
+            res.on('end', () => resolve(JSON.parse(text)));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(viaName.results_url, `http://emulator:${port}/v1/messages/batches/${created.id}/results`);
+    } finally {
+      await wide.close();
+    }
   });
 });

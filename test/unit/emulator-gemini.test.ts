@@ -35,7 +35,7 @@ function inlined(key: string): InlinedRequest {
 }
 
 function line(key: string): string {
-  const request = { contents: [{ role: 'user', parts: [{ text: `${key}: Bob Jones 44` }] }], generationConfig: { responseJsonSchema: SCHEMA } };
+  const request = { contents: [{ role: 'user', parts: [{ text: `${key}: Bob Jones 44` }] }], generationConfig: { responseMimeType: 'application/json', responseJsonSchema: SCHEMA } };
   return JSON.stringify({ key, request }) + '\n';
 }
 
@@ -210,5 +210,60 @@ describe('emulator: Gemini batches', () => {
     emu.configure({ httpErrors: { status: 429, count: 1 } });
     await assert.rejects(ai.batches.list(), (err) => err instanceof ApiError && err.status === 429);
     await ai.batches.list(); // the fault was used up
+  });
+  it('reports a response schema without responseMimeType application/json as that item’s INVALID_ARGUMENT error', async () => {
+    const contents = [{ role: 'user', parts: [{ text: 'Alice Smith is 33' }] }];
+    const requests = [
+      { request: { contents, generationConfig: { responseMimeType: 'application/json', responseJsonSchema: SCHEMA } }, metadata: { key: 'ok' } },
+      { request: { contents, generationConfig: { responseJsonSchema: SCHEMA } }, metadata: { key: 'no-mime' } },
+      { request: { contents, generationConfig: { responseMimeType: 'text/plain', responseSchema: { type: 'OBJECT' } } }, metadata: { key: 'text' } },
+      {
+        request: { contents, generationConfig: { responseMimeType: 'application/json', responseSchema: { type: 'OBJECT' }, responseJsonSchema: SCHEMA } },
+        metadata: { key: 'both' },
+      },
+    ];
+    const res = await raw(`/v1beta/models/${MODEL}:batchGenerateContent`, {
+      method: 'POST',
+      body: JSON.stringify({ batch: { displayName: 'mime', inputConfig: { requests: { requests } } } }),
+    });
+    assert.equal(res.status, 200, 'checked per item, like a missing contents');
+    const { name } = (await res.json()) as { name: string };
+    const [ok, noMime, text, both] = (await finished(name)).dest!.inlinedResponses!;
+    assert.ok(ok.response);
+    assert.equal(noMime.error?.code, 3);
+    assert.match(noMime.error?.message ?? '', /response_mime_type: must be application\/json when response_json_schema is set/);
+    assert.equal(text.error?.code, 3);
+    assert.match(text.error?.message ?? '', /when response_schema is set \(got "text\/plain"\)/);
+    assert.equal(both.error?.code, 3);
+    assert.match(both.error?.message ?? '', /mutually exclusive/);
+  });
+
+  it('answers 400 when an upload finalizes with a byte count other than the declared size', async () => {
+    const start = async (size: number) => {
+      const res = await raw('/upload/v1beta/files', {
+        method: 'POST',
+        headers: {
+          'x-goog-upload-protocol': 'resumable',
+          'x-goog-upload-command': 'start',
+          'x-goog-upload-header-content-length': String(size),
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ file: { mimeType: 'application/jsonl', sizeBytes: String(size) } }),
+      });
+      return res.headers.get('x-goog-upload-url')!;
+    };
+    const send = (url: string, bytes: string, command = 'upload, finalize') =>
+      fetch(url, { method: 'POST', headers: { 'x-goog-upload-command': command, 'x-goog-upload-offset': '0' }, body: bytes });
+
+    const short = await send(await start(10), '12345');
+    assert.equal(short.status, 400);
+    assert.match(((await short.json()) as { error: { message: string } }).error.message, /5 bytes, but 10 were declared/);
+    const long = await send(await start(3), '12345', 'upload');
+    assert.equal(long.status, 400, 'more than declared is refused at once');
+    assert.equal((await ai.files.list()).page.length, 0, 'neither upload left a file behind');
+
+    const exact = await send(await start(5), '12345');
+    assert.equal(exact.status, 200);
+    assert.equal(exact.headers.get('x-goog-upload-status'), 'final');
   });
 });

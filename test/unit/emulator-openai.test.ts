@@ -282,6 +282,61 @@ describe('emulator: OpenAI batches', () => {
     await assert.rejects(client.batches.retrieve('batch_nope'), NotFoundError);
   });
 
+  it('fails the batch on a bad json_schema name or a schema strict mode rejects, with the line', async () => {
+    const format = (json_schema: Record<string, unknown>) => ({ body: { response_format: { type: 'json_schema', json_schema } } });
+    const open = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] };
+    const partial = {
+      type: 'object',
+      properties: { name: { type: 'string' }, tags: { type: 'array', items: { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } }, required: ['a'], additionalProperties: false } } },
+      required: ['name', 'tags'],
+      additionalProperties: false,
+    };
+    const batch = await submit([
+      line('ok', PEOPLE[0]),
+      line('spaced', PEOPLE[1], format({ name: 'my schema', schema: PERSON_SCHEMA, strict: true })),
+      line('long', PEOPLE[2], format({ name: 'n'.repeat(65), schema: PERSON_SCHEMA, strict: true })),
+      line('unnamed', PEOPLE[3], format({ schema: PERSON_SCHEMA, strict: true })),
+      line('open', PEOPLE[0], format({ name: 'open', schema: open, strict: true })),
+      line('partial', PEOPLE[1], format({ name: 'partial', schema: partial, strict: true })),
+      line('lenient', PEOPLE[2], format({ name: 'lenient', schema: open, strict: false })),
+    ]);
+    advance(1000);
+    const b = await client.batches.retrieve(batch.id);
+    assert.equal(b.status, 'failed');
+    assert.deepEqual(
+      b.errors?.data?.map((e) => [e.code, e.line, e.param]),
+      [
+        ['invalid_value', 2, 'body.response_format.json_schema.name'],
+        ['string_above_max_length', 3, 'body.response_format.json_schema.name'],
+        ['missing_required_parameter', 4, 'body.response_format.json_schema.name'],
+        ['invalid_json_schema', 5, 'body.response_format'],
+        ['invalid_json_schema', 6, 'body.response_format'],
+      ],
+      'a non-strict schema is not held to the strict rules',
+    );
+    const messages = b.errors!.data!.map((e) => e.message);
+    assert.equal(messages[3], "Line 5: Invalid schema for response_format 'open': In context=(), 'additionalProperties' is required to be supplied and to be false.");
+    assert.equal(
+      messages[4],
+      "Line 6: Invalid schema for response_format 'partial': In context=('properties', 'tags', 'items'), 'required' is required to be supplied and to be an array including every key in properties. Missing 'b'.",
+    );
+  });
+
+  it('fails a batch whose input file is not .jsonl or is over 200 MB', async () => {
+    const jsonl = JSON.stringify(line('a', PEOPLE[0])) + '\n';
+    const txt = await client.files.create({ file: await toFile(Buffer.from(jsonl), 'batch.txt'), purpose: 'batch' });
+    // Put straight into the store: uploading 200 MB through multipart would only slow the test down.
+    emu.engine.putFile({ id: 'file-huge', provider: 'openai', filename: 'huge.jsonl', purpose: 'batch', bytes: new Uint8Array(200 * 1024 * 1024 + 1) });
+    const create = (id: string) => client.batches.create({ input_file_id: id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    const [notJsonl, huge] = [await create(txt.id), await create('file-huge')];
+    advance(1000);
+    for (const [batch, code] of [[notJsonl, 'invalid_file_format'], [huge, 'file_too_large']] as const) {
+      const b = await client.batches.retrieve(batch.id);
+      assert.equal(b.status, 'failed');
+      assert.deepEqual(b.errors?.data?.map((e) => [e.code, e.line]), [[code, null]]);
+    }
+  });
+
   it('httpErrors fault: 429 then 500 surface as the SDK error classes, then calls succeed', async () => {
     emu.configure({ httpErrors: { status: 429, count: 1 } });
     const rateLimited = await client.batches.list().catch((e: unknown) => e);

@@ -1,7 +1,9 @@
 /** The emulator's deterministic "model": schema-valid answers drawn from the last user message. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { z } from 'zod';
 import { answerFor, mismatchFor, notJsonFor, truncate } from '../../src/emulator/responder';
+import { toCanonicalJsonSchema } from '../../src/schema';
 import type { ChatMessage } from '../../src/types';
 
 const user = (content: string): ChatMessage[] => [
@@ -99,5 +101,56 @@ describe('emulator responder', () => {
     assert.ok(full.startsWith(cut) && cut.length < full.length);
     assert.throws(() => JSON.parse(cut));
     assert.throws(() => JSON.parse(truncate('12345')), 'a cut number must not still parse');
+  });
+  it('answers within exclusive bounds and on multipleOf, with or without numbers in the message', () => {
+    const schema = z.object({
+      above: z.number().gt(5),
+      below: z.number().lt(-5),
+      count: z.int().gt(5),
+      ratio: z.number().gt(5).lt(6),
+      tenths: z.number().multipleOf(0.1).gt(0.25),
+      weeks: z.int().multipleOf(7).gte(10),
+      both: z.int().multipleOf(4).multipleOf(6).positive(),
+      debit: z.number().multipleOf(3).lt(0),
+      big: z.number().gt(1e20),
+    });
+    const json = toCanonicalJsonSchema(schema);
+    for (const text of ['No numbers here at all.', 'Values: 5, 3, 0.3, 14, 24, -9, 6.5 and 2']) {
+      const out = answer(text, json);
+      const check = schema.safeParse(out);
+      assert.ok(check.success, `${text} -> ${JSON.stringify(out)}: ${JSON.stringify(check.error?.issues)}`);
+    }
+    const fallback = answer('No numbers here at all.', json);
+    assert.equal(fallback.above, 6, 'one whole step above an exclusive bound');
+    assert.equal(fallback.ratio, 5.5, 'the middle of a narrow two-sided range');
+    assert.equal(fallback.tenths, 1.3);
+  });
+
+  it('matches `pattern`: the drawn value, a piece of the message, or a string built from the regex', () => {
+    const schema = z.object({
+      currency: z.string().regex(/^[A-Z]{3}$/),
+      day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      ref: z.string().regex(/^[A-Z]{2}-\d{4}$/),
+      lower: z.string().regex(/^[a-z]+$/).regex(/^.{5,}$/),
+      file: z.string().endsWith('.pdf'),
+      clock: z.iso.time(),
+      email: z.email(),
+    });
+    const json = toCanonicalJsonSchema(schema);
+    const out = answer('Paid 12 EUR on 2024-03-05 by Jane Smith, jane@x.io', json);
+    assert.deepEqual(schema.safeParse(out).error?.issues, undefined);
+    assert.equal(out.currency, 'EUR', 'taken from the message');
+    assert.equal(out.day, '2024-03-05');
+    assert.match(out.ref, /^[A-Z]{2}-\d{4}$/, 'built from the regex');
+    assert.deepEqual(answer('Paid 12 EUR on 2024-03-05 by Jane Smith, jane@x.io', json), out, 'the same answer every time');
+    assert.equal(out.email, 'jane@x.io');
+  });
+
+  it('builds backreferences, and keeps the drawn value when no string can satisfy a pattern', () => {
+    const twin = answer('Nothing fits here.', { type: 'object', properties: { twin: { type: 'string', pattern: '^(ab)\\1$' } } });
+    assert.equal(twin.twin, 'abab');
+    // Lookaheads asking for a digit in a string of lowercase letters: nothing matches.
+    const never = answer('Nothing fits here.', { type: 'object', properties: { no: { type: 'string', pattern: '^(?=.*\\d)[a-z]+$' } } });
+    assert.equal(never.no, 'Nothing fits here.');
   });
 });
