@@ -79,6 +79,8 @@ export async function startDevServer(opts: StartDevServerOptions = {}): Promise<
     await waitUntilServing(address, child);
   } catch (err) {
     child.kill('SIGKILL');
+    // A detached server's own words are in its log, not in this process.
+    if (opts.detached) (err as Error).message += ` (its log: ${join(opts.dbFilename ?? '.', '..', 'temporal.log')})`;
     throw err;
   }
   return {
@@ -118,8 +120,11 @@ export async function ensureDevServer(opts: {
   return { ...server, reused: false };
 }
 
-/** Stops the detached server ensureDevServer started in `dataDir`. */
-export async function stopDetachedDevServer(dataDir: string): Promise<boolean> {
+/**
+ * Stops the detached server ensureDevServer started in `dataDir`, and waits until it has exited:
+ * a server still closing its SQLite file while a new one opens it fails with a disk I/O error.
+ */
+export async function stopDetachedDevServer(dataDir: string, graceMs = 10_000): Promise<boolean> {
   const pidFile = join(dataDir, 'temporal.pid');
   let pid: number;
   try {
@@ -128,8 +133,22 @@ export async function stopDetachedDevServer(dataDir: string): Promise<boolean> {
     return false;
   }
   await rm(pidFile, { force: true });
+  if (!signal(pid, 'SIGTERM')) return false;
+  const deadline = Date.now() + graceMs;
+  while (signal(pid, 0)) {
+    if (Date.now() > deadline) {
+      signal(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
+/** Sends `sig` to `pid` (0 only asks whether it is alive); false when there is no such process. */
+function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
   try {
-    process.kill(pid, 'SIGTERM');
+    process.kill(pid, sig);
     return true;
   } catch {
     return false;

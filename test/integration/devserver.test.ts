@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { startDevServer } from '../../src/devserver';
+import { ensureDevServer, freePort, startDevServer, stopDetachedDevServer } from '../../src/devserver';
 
 describe('the local Temporal dev server', () => {
   it('registers search attributes and keeps its state in the SQLite file across restarts', async () => {
@@ -29,6 +29,27 @@ describe('the local Temporal dev server', () => {
       await connection.close();
       await second.stop();
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the detached server (demo, CLI) has exited when stop returns, so a fresh start on the same directory works', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'devserver-detached-'));
+    const [port, uiPort] = [await freePort(), await freePort()];
+    const ensure = () => ensureDevServer({ address: `127.0.0.1:${port}`, uiPort, dataDir: dir, searchAttributes: {} });
+    try {
+      const first = await ensure();
+      assert.equal(first.reused, false);
+      assert.equal((await ensure()).reused, true, 'a running server is reused');
+      assert.equal(await stopDetachedDevServer(dir), true);
+      assert.throws(() => process.kill(first.pid!, 0), 'the server process is gone when stop returns');
+      await rm(dir, { recursive: true, force: true });
+      const second = await ensure();
+      assert.equal(second.reused, false);
+      assert.equal(await stopDetachedDevServer(dir), true);
+      assert.equal(await stopDetachedDevServer(dir), false, 'nothing left to stop');
+    } finally {
+      await stopDetachedDevServer(dir);
       await rm(dir, { recursive: true, force: true });
     }
   });
