@@ -1,4 +1,4 @@
-import type { JobRef } from '../src/job';
+import type { JobRef, JobTiming } from '../src/job';
 import { prepareRequests } from '../src/requests';
 import { findJobProblems, InvalidJobError, unknownProvider } from '../src/validate-job';
 import type { ActivityDeps } from './deps';
@@ -7,7 +7,7 @@ import { jobContext } from './job-context';
 
 /** First step of every job: all checks that need the worker's schemas and keys, before any provider call. */
 export function createValidateJob(deps: ActivityDeps) {
-  return async function validateJob(ref: JobRef & { maxAttempts: number }): Promise<void> {
+  return async function validateJob(ref: JobRef & { maxAttempts: number; timing?: JobTiming }): Promise<void> {
     try {
       // Checked first: an unknown provider has no adapter for jobContext to resolve.
       const providerProblem = unknownProvider(ref.provider);

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { offlineAdapter } from './providers';
 import { SchemaConversionError, toCanonicalJsonSchema } from './schema';
+import type { JobTiming } from './job';
 import { PROVIDERS, type GenerationParams, type PreparedRequest, type ProviderName } from './types';
 
 export const JOB_ID = /^[A-Za-z0-9._-]{1,200}$/;
@@ -25,6 +26,19 @@ export interface JobToCheck {
   requests: PreparedRequest[];
   params: GenerationParams;
   maxAttempts: number;
+  timing?: JobTiming;
+}
+
+/** Polls closer than this would only load the provider and grow the job's history. */
+const MIN_POLL_MS = 10;
+
+function timingProblems(t: JobTiming): string[] {
+  const problems: string[] = [];
+  if (!(t.pollInitialMs >= MIN_POLL_MS)) problems.push(`timing.pollInitialMs must be at least ${MIN_POLL_MS} ms`);
+  if (!(t.pollMaxMs >= t.pollInitialMs)) problems.push('timing.pollMaxMs must be at least timing.pollInitialMs');
+  if (!(t.pollFactor >= 1)) problems.push('timing.pollFactor must be at least 1');
+  if (!(t.heartbeatTimeoutMs >= 1000)) problems.push('timing.heartbeatTimeoutMs must be at least 1000 ms');
+  return problems;
 }
 
 /** The problem with a provider name, if it names none durabatch knows. */
@@ -42,6 +56,7 @@ export function findJobProblems(job: JobToCheck): string[] {
   const { maxTokens, temperature } = job.params;
   if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1)) problems.push('maxTokens must be a whole number >= 1');
   if (temperature !== undefined && !(temperature >= 0 && temperature <= 2)) problems.push('temperature must be between 0 and 2');
+  if (job.timing) problems.push(...timingProblems(job.timing));
 
   let jsonSchema: Record<string, unknown>;
   try {

@@ -78,7 +78,7 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
   try {
     if (s.phase === 'validating') {
       setPhase('validating');
-      await acts.validateJob({ ...ref, maxAttempts: input.maxAttempts });
+      await acts.validateJob({ ...ref, maxAttempts: input.maxAttempts, timing: input.timing });
     }
     await run();
     return summary();

@@ -93,6 +93,8 @@ program
   .option('--temperature <t>', 'temperature', num)
   .option('--max-attempts <n>', 'submissions per item', int, 3)
   .option('--task-queue <name>', 'task queue', 'durabatch')
+  .option('--poll <ms>', 'first wait between polls of the provider (default 30000)', int)
+  .option('--poll-max <ms>', 'longest wait between polls (default 600000)', int)
   .option('-w, --watch', 'show a live status line until the job ends')
   .action(async (o) => {
     const schemas = loadSchemas(o.schemas);
@@ -108,9 +110,17 @@ program
       maxTokens: o.maxTokens,
       temperature: o.temperature,
       maxAttempts: o.maxAttempts,
+      timing: {
+        ...(o.poll !== undefined && { pollInitialMs: o.poll }),
+        ...(o.pollMax !== undefined && { pollMaxMs: o.pollMax }),
+      },
     });
     console.log(job.jobId);
-    if (o.watch) await watch(() => job.status(), job.result());
+    if (!o.watch) return;
+    await watch(() => job.status(), job.result());
+    // A failed job rejects here: its reason is printed and the exit status is 1.
+    const summary = await job.result();
+    console.log(`${summary.phase}: ${summary.counts.succeeded} succeeded, ${summary.counts.failed} failed`);
   });
 
 const jobCommand = (name: string, description: string) =>

@@ -43,7 +43,13 @@ export interface RunningWorker {
 }
 
 export async function startTestEnv(
-  opts: { startWorker?: boolean; serverArgs?: string[]; providers?: Partial<ProviderConfig> } = {},
+  opts: {
+    startWorker?: boolean;
+    serverArgs?: string[];
+    providers?: Partial<ProviderConfig>;
+    /** Where results go (default: a new temporary directory, removed on close). */
+    resultsDir?: string;
+  } = {},
 ): Promise<TestEnv> {
   if (!runtimeQuiet) {
     // Tests provoke activity and workflow failures on purpose; the SDK logs each at WARN.
@@ -52,7 +58,7 @@ export async function startTestEnv(
   }
   const server = await startDevServer({ searchAttributes: { ...SEARCH_ATTRIBUTES }, extraArgs: opts.serverArgs });
   const emulator = await startEmulator({ port: 0, faults: FAST_FAULTS });
-  const resultsDir = await mkdtemp(join(tmpdir(), 'durabatch-results-'));
+  const resultsDir = opts.resultsDir ?? (await mkdtemp(join(tmpdir(), 'durabatch-results-')));
   const store = new FileResultStore(resultsDir);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: server.namespace });

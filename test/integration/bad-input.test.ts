@@ -51,6 +51,8 @@ describe('bad input is rejected before any provider call', () => {
     await rejected({ schema: z.object({ a: z.string() }) }, /not in the registry/);
     await rejected({ maxTokens: 0 }, /maxTokens/);
     await rejected({ jobId: 'has spaces' }, /job ID/);
+    await rejected({ timing: { pollInitialMs: 0 } }, /timing.pollInitialMs must be at least 10 ms/);
+    await rejected({ timing: { pollInitialMs: 5000, pollMaxMs: 1000 } }, /timing.pollMaxMs must be at least timing.pollInitialMs/);
     // Nothing was started and no provider was called.
     assert.equal(env.emulator.stats().batchesCreated, 0);
     const running = env.client.workflow.list({ query: `TaskQueue = "${env.taskQueue}"` });
