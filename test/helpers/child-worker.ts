@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import type { ProviderConfig } from '../../src/providers';
 import type { TestEnv } from './test-env';
 
 /** Starts test/helpers/worker-process.ts in a child process and resolves once it polls its task queue. */
-export async function startChildWorker(env: TestEnv): Promise<ChildProcess> {
+export async function startChildWorker(env: TestEnv, providers: Partial<ProviderConfig> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'worker-process.ts')], {
     env: {
       ...process.env,
@@ -12,6 +13,7 @@ export async function startChildWorker(env: TestEnv): Promise<ChildProcess> {
       TASK_QUEUE: env.taskQueue,
       EMULATOR_URL: env.emulator.url,
       RESULTS_DIR: env.resultsDir,
+      WORKER_PROVIDERS: JSON.stringify(providers),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

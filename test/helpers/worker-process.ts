@@ -1,6 +1,7 @@
 /**
  * A durabatch worker in its own process, so a test can kill it with SIGKILL mid-job.
- * Configured by environment: TEMPORAL_ADDRESS, TASK_QUEUE, EMULATOR_URL, RESULTS_DIR.
+ * Configured by environment: TEMPORAL_ADDRESS, TASK_QUEUE, EMULATOR_URL, RESULTS_DIR, and
+ * WORKER_PROVIDERS (JSON: more provider settings, e.g. Gemini's inlineMaxBytes).
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { FileResultStore } from '../../src/store';
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
     schemas: testSchemas,
     address: process.env.TEMPORAL_ADDRESS,
     taskQueue: process.env.TASK_QUEUE,
-    providers: { emulatorUrl: process.env.EMULATOR_URL },
+    providers: { ...JSON.parse(process.env.WORKER_PROVIDERS ?? '{}'), emulatorUrl: process.env.EMULATOR_URL },
     store: new FileResultStore(process.env.RESULTS_DIR!),
   });
   const running = worker.run();

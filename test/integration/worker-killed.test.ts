@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { killHard, startChildWorker } from '../helpers/child-worker';
-import { creations, PROFILES } from '../helpers/providers';
+import { creations, emulatedBatch, GEMINI_FILE_PROFILE, PROFILES } from '../helpers/providers';
 import { User, userRequests } from '../helpers/schemas';
 import { FAST_FAULTS, FAST_TIMING, startTestEnv, waitFor, type TestEnv } from '../helpers/test-env';
 
-for (const { provider, model } of PROFILES) {
-describe(`${provider}: killing the worker at any moment loses and duplicates nothing`, () => {
+for (const { label, provider, model, worker: workerConfig } of [...PROFILES, GEMINI_FILE_PROFILE]) {
+describe(`${label}: killing the worker at any moment loses and duplicates nothing`, () => {
   let env: TestEnv;
   const children: ChildProcess[] = [];
   before(async () => {
@@ -23,7 +23,7 @@ describe(`${provider}: killing the worker at any moment loses and duplicates not
   });
 
   const worker = async () => {
-    const child = await startChildWorker(env);
+    const child = await startChildWorker(env, workerConfig);
     children.push(child);
     return child;
   };
@@ -71,6 +71,7 @@ describe(`${provider}: killing the worker at any moment loses and duplicates not
     // The new worker's retry found the batch the dead one created: exactly one, and its results are the job's.
     assert.deepEqual(creations(env), { total: 1, duplicates: [] });
     assert.deepEqual((await job.results()).map((r) => r.ok), [true, true, true]);
+    if (workerConfig?.gemini) assert.match(String(emulatedBatch(env, summary.chunks[0].batchId!).meta.inputFileName), /^files\//);
   });
 });
 }
