@@ -14,5 +14,9 @@ export function asActivityFailure(err: unknown): unknown {
   if (status === 401 || status === 403) {
     return ApplicationFailure.nonRetryable(`the provider rejected the API key (HTTP ${status}): ${(err as Error).message}`, 'ProviderAuth');
   }
+  // The request itself is wrong (an unknown model, a malformed body): the same call fails the same way.
+  if (status === 400 || status === 404 || status === 422) {
+    return ApplicationFailure.nonRetryable(`the provider rejected the request (HTTP ${status}): ${(err as Error).message}`, 'ProviderRejected');
+  }
   return err;
 }

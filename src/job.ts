@@ -133,7 +133,7 @@ export interface ChunkResultSummary {
 }
 
 /** Activity failure types the workflow never retries: the input itself is wrong. */
-export const NON_RETRYABLE_TYPES = ['InvalidJob', 'MissingApiKey', 'ProviderAuth'];
+export const NON_RETRYABLE_TYPES = ['InvalidJob', 'MissingApiKey', 'ProviderAuth', 'ProviderRejected'];
 
 export interface AttemptPlan {
   /** Items in each chunk, in order. */

@@ -35,7 +35,10 @@ function activitiesFor(input: JobInput) {
   const heartbeatTimeout = input.timing.heartbeatTimeoutMs;
   const quick = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry });
   const long = proxyActivities<Activities>({ startToCloseTimeout: '1h', heartbeatTimeout, retry });
+  // Clean-up after a failure must not keep a failed job open forever: a few tries, then give up.
+  const lastTry = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry: { ...retry, maximumAttempts: 5 } });
   return {
+    cancelBatchesOfFailedJob: lastTry.cancelBatches,
     validateJob: quick.validateJob,
     planAttempt: quick.planAttempt,
     pollBatches: quick.pollBatches,
@@ -88,6 +91,14 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
       s.cancelRequested = true;
       await CancellationScope.nonCancellable(windDown);
       throw err;
+    }
+    // A job that cannot go on stops paying: open provider batches are cancelled (their results would
+    // have no reader). Best effort: the failure that ended the job is what gets reported.
+    const open = s.chunks.filter((c) => c.batchId && !c.fetched).map((c) => c.batchId!);
+    if (open.length) {
+      await CancellationScope.nonCancellable(() => acts.cancelBatchesOfFailedJob(input.provider, open)).catch((cancelErr) =>
+        log.warn('could not cancel the open provider batches of a failed job', { batches: open, error: String(cancelErr) }),
+      );
     }
     setPhase('failed');
     throw err;

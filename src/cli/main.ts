@@ -63,6 +63,7 @@ program
   .option('--schema-mismatch-rate <r>', 'share of items answered with JSON of the wrong shape', num)
   .option('--batch-failure', 'fail every batch at validation')
   .option('--expire', 'let every batch expire half done')
+  .option('--unknown-model <model...>', 'answer these models as not existing, the way each provider does')
   .action(async (o) => {
     const faults = Object.fromEntries(
       Object.entries({
@@ -72,6 +73,7 @@ program
         schemaMismatchRate: o.schemaMismatchRate,
         batchFailure: o.batchFailure,
         expire: o.expire,
+        unknownModels: o.unknownModel,
       }).filter(([, v]) => v !== undefined),
     );
     const emulator = await startEmulator({ port: o.port, host: o.host, faults });

@@ -94,8 +94,9 @@ export function anthropicRoutes(engine: BatchEngine): Hono {
       if (!request.params || typeof request.params !== 'object') return invalid(c, `requests.${i}.params: Field required`);
       const { item, invalid: problem } = toEmulatedItem(customId, request.params, c.req.header('anthropic-version') ?? '');
       items.push(item);
-      if (problem) meta.invalid[customId] = problem;
       const m = (request.params as { model?: unknown }).model;
+      const unknownModel = typeof m === 'string' && !engine.knowsModel(m) ? `model: ${m} not found` : undefined;
+      if (problem ?? unknownModel) meta.invalid[customId] = (problem ?? unknownModel)!;
       if (model === undefined && typeof m === 'string' && m) model = m;
     }
 

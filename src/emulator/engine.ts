@@ -7,6 +7,7 @@
  * hash of the custom ID plus how many times the job has submitted that ID, ids from a counter.
  */
 import type { ChatMessage } from '../types';
+import type { HttpFaultStatus } from './http-faults';
 import { answerFor, mismatchFor, notJsonFor, refusalText, truncate } from './responder';
 
 export type FaultKind = 'error' | 'invalid_json' | 'schema_mismatch' | 'refusal' | 'truncated';
@@ -42,9 +43,14 @@ export interface FaultConfig {
   /** new batches expire: the first half of items (floor(n/2)) complete, the rest expire */
   expire: boolean;
   /** the next `count` provider API calls answer this HTTP status with a provider-shaped error body */
-  httpErrors: { status: 429 | 500; count: number };
+  httpErrors: { status: HttpFaultStatus; count: number };
   /** create-batch handlers register the batch, then wait this long before answering */
   createDelayMs: number;
+  /**
+   * Models answered as not existing, each provider its own way: OpenAI fails the batch at validation
+   * (`model_not_found`), Anthropic errors every request of it, Gemini refuses the create with 404.
+   */
+  unknownModels: string[];
 }
 
 /** Frozen all the way down: every config is built from it, so nobody may mutate it in place. */
@@ -62,6 +68,7 @@ export const DEFAULT_FAULTS: FaultConfig = Object.freeze({
   expire: false,
   httpErrors: Object.freeze({ status: 429, count: 0 }) as FaultConfig['httpErrors'],
   createDelayMs: 0,
+  unknownModels: Object.freeze([]) as unknown as string[],
 }) as FaultConfig;
 
 export interface EmulatedItem {
@@ -137,7 +144,7 @@ export function fnv1a(text: string): number {
 
 /** Deep-enough copy so later configure() calls never leak into a batch's snapshot. */
 function cloneFaults(f: FaultConfig): FaultConfig {
-  return { ...f, itemFaults: f.itemFaults.map((r) => ({ ...r })), httpErrors: { ...f.httpErrors } };
+  return { ...f, itemFaults: f.itemFaults.map((r) => ({ ...r })), httpErrors: { ...f.httpErrors }, unknownModels: [...f.unknownModels] };
 }
 
 function mergeFaults(base: FaultConfig, patch: Partial<FaultConfig>): FaultConfig {
@@ -190,6 +197,11 @@ export class BatchEngine {
     this.now = opts.now ?? Date.now;
     this.baseFaults = mergeFaults(DEFAULT_FAULTS, opts.faults ?? {});
     this.faults = cloneFaults(this.baseFaults);
+  }
+
+  /** False for a model the `unknownModels` knob says does not exist (a leading `models/` ignored). */
+  knowsModel(model: string): boolean {
+    return !this.faults.unknownModels.includes(model.replace(/^models\//, ''));
   }
 
   configure(patch: Partial<FaultConfig>): FaultConfig {
@@ -333,12 +345,12 @@ export class BatchEngine {
     return results;
   }
 
-  takeHttpFault(): 429 | 500 | undefined {
+  takeHttpFault(): HttpFaultStatus | undefined {
     const { status, count } = this.faults.httpErrors;
     // `!(count > 0)` also covers a patch that left count out (undefined/NaN): no fault.
     if (!(count > 0)) return undefined;
     this.faults.httpErrors = { status, count: count - 1 };
-    return status === 500 ? 500 : 429;
+    return status === 500 || status === 401 ? status : 429;
   }
 
   stats(): { batchesCreated: number; byProvider: Record<EmulatedProvider, number>; byTag: Record<string, number> } {

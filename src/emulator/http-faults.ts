@@ -1,5 +1,5 @@
 /**
- * The `httpErrors` fault: the next N provider calls fail with 429 or 500. One middleware in front of
+ * The `httpErrors` fault: the next N provider calls fail with 429, 500 or 401 (a revoked key). One middleware in front of
  * every provider route consumes the queue and answers in the shape of the provider the path belongs
  * to, so each SDK raises its own error class (RateLimitError, InternalServerError, ApiError...).
  */
@@ -16,35 +16,30 @@ function providerOf(path: string): Provider {
 
 let faultCounter = 0;
 
-function faultResponse(c: Context, status: 429 | 500): Response {
+export type HttpFaultStatus = 429 | 500 | 401;
+
+/** Each provider's words for each fault: [Anthropic error type, Gemini status, OpenAI type, OpenAI code, message]. */
+const FAULTS: Record<HttpFaultStatus, { anthropic: string; gemini: string; openaiType: string; openaiCode: string | null; message: string }> = {
+  429: { anthropic: 'rate_limit_error', gemini: 'RESOURCE_EXHAUSTED', openaiType: 'requests', openaiCode: 'rate_limit_exceeded', message: 'Rate limit reached (emulated fault). Please retry.' },
+  500: { anthropic: 'api_error', gemini: 'INTERNAL', openaiType: 'server_error', openaiCode: null, message: 'The server had an error (emulated fault).' },
+  401: { anthropic: 'authentication_error', gemini: 'UNAUTHENTICATED', openaiType: 'invalid_request_error', openaiCode: 'invalid_api_key', message: 'Incorrect API key provided (emulated fault).' },
+};
+
+function faultResponse(c: Context, status: HttpFaultStatus): Response {
   faultCounter += 1;
   const requestId = `req_fault_${String(faultCounter).padStart(8, '0')}`;
   // retry-after: 0 lets SDK retries (when enabled) go again at once instead of backing off for seconds.
   if (status === 429) c.header('retry-after', '0');
-  const rateLimited = status === 429;
-  const message = rateLimited ? 'Rate limit reached (emulated fault). Please retry.' : 'The server had an error (emulated fault).';
+  const fault = FAULTS[status];
   switch (providerOf(c.req.path)) {
     case 'anthropic':
       c.header('request-id', requestId);
-      return c.json(
-        { type: 'error', error: { type: rateLimited ? 'rate_limit_error' : 'api_error', message }, request_id: requestId },
-        status,
-      );
+      return c.json({ type: 'error', error: { type: fault.anthropic, message: fault.message }, request_id: requestId }, status);
     case 'gemini':
-      return c.json({ error: { code: status, message, status: rateLimited ? 'RESOURCE_EXHAUSTED' : 'INTERNAL' } }, status);
+      return c.json({ error: { code: status, message: fault.message, status: fault.gemini } }, status);
     default:
       c.header('x-request-id', requestId);
-      return c.json(
-        {
-          error: {
-            message,
-            type: rateLimited ? 'requests' : 'server_error',
-            param: null,
-            code: rateLimited ? 'rate_limit_exceeded' : null,
-          },
-        },
-        status,
-      );
+      return c.json({ error: { message: fault.message, type: fault.openaiType, param: null, code: fault.openaiCode } }, status);
   }
 }
 

@@ -207,6 +207,14 @@ export function openaiRoutes(engine: BatchEngine): Hono {
     const parsed: ParsedBatchInput = fileProblem
       ? { items: [], model: '', errors: [fileProblem] }
       : parseBatchInput(new TextDecoder().decode(file.bytes), endpoint);
+    if (parsed.model && !engine.knowsModel(parsed.model)) {
+      parsed.errors.push({
+        code: 'model_not_found',
+        message: `The model '${parsed.model}' does not exist or you do not have access to it.`,
+        param: 'body.model',
+        line: 1,
+      });
+    }
     const invalidFile = parsed.errors.length > 0;
     const meta: OpenAIBatchMeta = {
       endpoint,

@@ -17,12 +17,18 @@ export interface ProviderProfile {
   expiryKeepsFinished: boolean;
   /** How a whole-batch failure reaches items (Anthropic has no failed batches: every item errors). */
   batchFailureType: ItemErrorType;
+  /**
+   * How a model that does not exist ends (maxAttempts 2): OpenAI fails the batch at validation (retried,
+   * as a failed batch may be transient); Anthropic errors each request (invalid, never retried);
+   * Gemini refuses the create, which fails the job.
+   */
+  unknownModel: { items: ItemErrorType; attempts: number } | 'job fails';
 }
 
 export const PROFILES: ProviderProfile[] = [
-  { label: 'openai', provider: 'openai', model: EXAMPLE_MODELS.openai, batchId: /^batch_/, expiryKeepsFinished: true, batchFailureType: 'batch_failed' },
-  { label: 'anthropic', provider: 'anthropic', model: EXAMPLE_MODELS.anthropic, batchId: /^msgbatch_/, expiryKeepsFinished: true, batchFailureType: 'provider_error' },
-  { label: 'gemini', provider: 'gemini', model: EXAMPLE_MODELS.gemini, batchId: /^batches\//, expiryKeepsFinished: false, batchFailureType: 'batch_failed' },
+  { label: 'openai', provider: 'openai', model: EXAMPLE_MODELS.openai, batchId: /^batch_/, expiryKeepsFinished: true, batchFailureType: 'batch_failed', unknownModel: { items: 'batch_failed', attempts: 2 } },
+  { label: 'anthropic', provider: 'anthropic', model: EXAMPLE_MODELS.anthropic, batchId: /^msgbatch_/, expiryKeepsFinished: true, batchFailureType: 'provider_error', unknownModel: { items: 'provider_error', attempts: 1 } },
+  { label: 'gemini', provider: 'gemini', model: EXAMPLE_MODELS.gemini, batchId: /^batches\//, expiryKeepsFinished: false, batchFailureType: 'batch_failed', unknownModel: 'job fails' },
 ];
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { JobFailedError } from '../../src/client';
 import type { JobPhase } from '../../src/job';
 import { FAST_FAULTS, FAST_TIMING, startTestEnv, waitFor, type TestEnv } from '../helpers/test-env';
 import { User, USER_REQUESTS, userRequests } from '../helpers/schemas';
@@ -215,6 +216,43 @@ describe(`${profile.label}: batch jobs on a real Temporal dev server`, () => {
     const final = await job.status();
     assert.deepEqual(final.counts, { total: 3, succeeded: 3, failed: 0, pending: 0 });
     assert.ok(final.usage.inputTokens > 0);
+    assert.deepEqual(creations(env), { total: 1, duplicates: [] });
+  });
+
+  it('ends a job for a model that does not exist with the provider\'s reason, never retried blindly', async () => {
+    env.emulator.configure({ unknownModels: ['no-such-model'] });
+    const job = await start('unknown-model', { model: 'no-such-model', maxAttempts: 2 });
+    if (profile.unknownModel === 'job fails') {
+      await assert.rejects(job.result(), (err: unknown) => {
+        assert.ok(err instanceof JobFailedError, String(err));
+        assert.equal(err.type, 'ProviderRejected');
+        assert.match(err.message, /the provider rejected the request \(HTTP 404\).*no-such-model is not found/);
+        return true;
+      });
+      assert.equal(creations(env).total, 0);
+      return;
+    }
+    const results = await job.results();
+    const { items, attempts } = profile.unknownModel;
+    assert.deepEqual(results.map((r) => (r.ok ? 'ok' : `${r.error.type}@${r.attempts}`)), Array(3).fill(`${items}@${attempts}`));
+    for (const r of results) assert.match(r.ok ? '' : r.error.message, /no-such-model/);
+  });
+
+  it('fails a job whose key is revoked mid-flight, and cancels its open provider batch', async () => {
+    env.emulator.configure({ processingMs: 4000 });
+    const job = await start('key-revoked', { requests: userRequests(3, 'k') });
+    const batchId = await waitFor('polling a provider batch', async () => {
+      const s = await job.status();
+      return s.phase === 'polling' && s.chunks[0]?.batchId;
+    });
+    env.emulator.configure({ httpErrors: { status: 401, count: 1 } });
+    await assert.rejects(job.result(), (err: unknown) => {
+      assert.ok(err instanceof JobFailedError, String(err));
+      assert.equal(err.type, 'ProviderAuth');
+      assert.match(err.message, /the provider rejected the API key \(HTTP 401\)/);
+      return true;
+    });
+    await waitFor('the open batch cancelled', async () => ['cancelling', 'cancelled'].includes(env.emulator.engine.phase(emulatedBatch(env, batchId))));
     assert.deepEqual(creations(env), { total: 1, duplicates: [] });
   });
 
