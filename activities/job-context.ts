@@ -32,13 +32,14 @@ export function jobContext(deps: ActivityDeps, ref: JobRef): JobContext {
 }
 
 /**
- * The items an attempt submits: all of them first, then those whose latest outcome is a
- * retryable failure from the attempt before. Deterministic once the earlier attempt's results
- * are stored, so planning and submitting can each recompute it.
+ * The items an attempt submits: all of them first, then those whose outcome after the attempt
+ * before is a retryable failure of that attempt. Read from earlier attempts only, so it stays the
+ * same once this attempt's own results start arriving: planning, each chunk's submit and each
+ * chunk's fetch (retried or not) all slice the same list.
  */
 export async function attemptItems(deps: ActivityDeps, ref: JobRef, attempt: number): Promise<PreparedRequest[]> {
   if (attempt === 1) return ref.requests;
-  const latest = await latestOutcomes(deps.store, ref.jobId);
+  const latest = await latestOutcomes(deps.store, ref.jobId, { beforeAttempt: attempt });
   return ref.requests.filter((r) => {
     const o = latest.get(r.customId);
     return o !== undefined && !o.ok && o.retryable === true && o.attempt === attempt - 1;

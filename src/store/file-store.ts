@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,7 +22,8 @@ export class FileResultStore implements ResultStore {
     const dir = this.jobDir(jobId);
     await mkdir(dir, { recursive: true });
     const file = join(dir, `attempt-${attempt}-chunk-${chunk}.jsonl`);
-    const tmp = `${file}.${process.pid}.tmp`;
+    // Unique per write: a retried fetch may run beside its own zombie first try in one process.
+    const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
     await writeFile(tmp, outcomes.map((o) => JSON.stringify(o) + '\n').join(''));
     await rename(tmp, file);
   }
@@ -30,7 +32,7 @@ export class FileResultStore implements ResultStore {
     await rm(this.jobDir(jobId), { recursive: true, force: true });
   }
 
-  async *readAll(jobId: string): AsyncIterable<StoredOutcome> {
+  async *readAll(jobId: string, opts: { beforeAttempt?: number } = {}): AsyncIterable<StoredOutcome> {
     let names: string[];
     try {
       names = await readdir(this.jobDir(jobId));
@@ -41,6 +43,7 @@ export class FileResultStore implements ResultStore {
     const files = names
       .map((name) => ({ name, m: CHUNK_FILE.exec(name) }))
       .filter((f): f is { name: string; m: RegExpExecArray } => f.m !== null)
+      .filter((f) => opts.beforeAttempt === undefined || Number(f.m[1]) < opts.beforeAttempt)
       .sort((a, b) => Number(a.m[1]) - Number(b.m[1]) || Number(a.m[2]) - Number(b.m[2]));
     for (const { name } of files) {
       const lines = createInterface({ input: createReadStream(join(this.jobDir(jobId), name)), crlfDelay: Infinity });

@@ -18,18 +18,25 @@ export interface StoredOutcome {
  */
 export interface ResultStore {
   writeChunk(jobId: string, attempt: number, chunk: number, outcomes: StoredOutcome[]): Promise<void>;
-  /** Every stored outcome of a job, attempts in ascending order (a later attempt supersedes an earlier one). */
-  readAll(jobId: string): AsyncIterable<StoredOutcome>;
+  /**
+   * Every stored outcome of a job, attempts in ascending order (a later attempt supersedes an earlier
+   * one); with `beforeAttempt`, only those of earlier attempts.
+   */
+  readAll(jobId: string, opts?: { beforeAttempt?: number }): AsyncIterable<StoredOutcome>;
   /** Forgets every outcome of a job (a job ID used again after Temporal forgot the old job starts clean). */
   clearJob(jobId: string): Promise<void>;
   /** Human-readable location of a job's results, for logs and the CLI. */
   describe(jobId: string): string;
 }
 
-/** Latest outcome per custom ID: what an item ended as. */
-export async function latestOutcomes(store: ResultStore, jobId: string): Promise<Map<string, StoredOutcome>> {
+/** Latest outcome per custom ID: what an item ended as (as of the attempts before `beforeAttempt`, if given). */
+export async function latestOutcomes(
+  store: ResultStore,
+  jobId: string,
+  opts: { beforeAttempt?: number } = {},
+): Promise<Map<string, StoredOutcome>> {
   const latest = new Map<string, StoredOutcome>();
-  for await (const outcome of store.readAll(jobId)) {
+  for await (const outcome of store.readAll(jobId, opts)) {
     const prev = latest.get(outcome.customId);
     if (!prev || prev.attempt <= outcome.attempt) latest.set(outcome.customId, outcome);
   }
