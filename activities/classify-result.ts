@@ -45,7 +45,7 @@ export function missingResult(
     batchState === 'expired'
       ? { type: 'expired', message: 'the batch expired before this request ran' }
       : batchState === 'cancelled' || batchState === 'unsubmitted'
-        ? { type: 'cancelled', message: 'the job was cancelled before this request ran' }
+        ? { type: 'cancelled', message: `the job was cancelled before this request ran${batchError ? ` (${batchError})` : ''}` }
         : batchState === 'failed'
           ? { type: 'batch_failed', message: `the provider failed the whole batch${batchError ? `: ${batchError}` : ''}` }
           : { type: 'provider_error', message: `the provider returned no result for this request${batchError ? ` (${batchError})` : ''}` };

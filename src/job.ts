@@ -14,13 +14,19 @@ export interface JobTiming {
   pollFactor: number;
   /** An activity that stops heartbeating this long is presumed dead (worker killed) and retried. */
   heartbeatTimeoutMs: number;
+  /**
+   * After a cancel, how long to wait for the provider to finish cancelling (OpenAI: up to 10 min)
+   * before ending the job without the rest of its results. Optional for jobs started before it existed.
+   */
+  cancelGraceMs?: number;
 }
 
-export const DEFAULT_TIMING: JobTiming = {
+export const DEFAULT_TIMING: Required<JobTiming> = {
   pollInitialMs: 30_000,
   pollMaxMs: 10 * 60_000,
   pollFactor: 1.5,
   heartbeatTimeoutMs: 60_000,
+  cancelGraceMs: 30 * 60_000,
 };
 
 export interface JobInput {

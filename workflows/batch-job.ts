@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  ContinueAsNew,
   continueAsNew,
   isCancellation,
   log,
@@ -14,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { jobRef, NON_RETRYABLE_TYPES, type ChunkState, type JobInput, type JobPhase, type JobRef, type JobSummary } from '../src/job';
+import { DEFAULT_TIMING, jobRef, NON_RETRYABLE_TYPES, type ChunkState, type JobInput, type JobPhase, type JobRef, type JobSummary } from '../src/job';
 import type { ProviderBatchStatus } from '../src/providers/types';
 import { ITEMS_KEY, PHASE_KEY, PROVIDER_KEY } from '../src/search-attributes';
 import { isTerminalBatchState } from '../src/types';
@@ -24,6 +25,7 @@ import {
   detailsMarkdown,
   finalErrorsByType,
   initialState,
+  retreatFromUnsubmittedAttempt,
   statusOf,
   type JobState,
 } from './job-state';
@@ -92,6 +94,8 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
       await CancellationScope.nonCancellable(windDown);
       throw err;
     }
+    // Not a failure: the job goes on in its next run.
+    if (err instanceof ContinueAsNew) throw err;
     // A job that cannot go on stops paying: open provider batches are cancelled (their results would
     // have no reader). Best effort: the failure that ended the job is what gets reported.
     const open = s.chunks.filter((c) => c.batchId && !c.fetched).map((c) => c.batchId!);
@@ -142,7 +146,8 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
   async function submitPlanned(): Promise<void> {
     setPhase('submitting');
     for (const chunk of currentChunks(s)) {
-      if (chunk.state !== 'planned' || s.cancelRequested) continue;
+      // Either cancel stops further submissions (a Temporal cancel arrives only as this scope's state here).
+      if (chunk.state !== 'planned' || s.cancelRequested || CancellationScope.current().consideredCancelled) continue;
       // Never abandoned half-way: a batch created during a cancellation must be recorded so it can be cancelled.
       const res = await CancellationScope.nonCancellable(() => acts.submitChunk(ref, address(chunk)));
       chunk.batchId = res.batchId;
@@ -178,24 +183,38 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
     setPhase(previous);
   }
 
-  /** Cancel open batches, wait until each has ended, keep their finished items; never-submitted chunks end cancelled. */
+  /**
+   * Cancel open batches, wait until each has ended (at most `cancelGraceMs`), keep their finished
+   * items; never-submitted chunks end cancelled. Never continues as new: under Temporal's own
+   * cancellation the new run would not know it was cancelled.
+   */
   async function windDown(): Promise<void> {
     setPhase('cancelling');
+    retreatFromUnsubmittedAttempt(s);
     const open = () => s.chunks.filter((c) => c.batchId && !c.fetched);
     if (!s.cancelSent && open().length) {
       await acts.cancelBatches(input.provider, open().map((c) => c.batchId!));
     }
     s.cancelSent = true;
     s.pollDelayMs = input.timing.pollInitialMs;
+    const graceMs = input.timing.cancelGraceMs ?? DEFAULT_TIMING.cancelGraceMs;
+    const deadline = Date.now() + graceMs;
     while (open().length) {
       await pollAndFetch();
       if (!open().length) break;
+      if (Date.now() >= deadline) {
+        // The provider has not finished cancelling: its results stay unread, every item still gets an outcome.
+        for (const chunk of open()) {
+          const batchError = `provider batch ${chunk.batchId} had not finished cancelling after ${Math.round(graceMs / 1000)} s`;
+          const result = await acts.fetchResults(ref, { chunk: address(chunk), batchState: 'cancelled', batchError });
+          applyChunkResult(s, chunk, result);
+        }
+        break;
+      }
       await sleep(s.pollDelayMs);
       s.pollDelayMs = Math.min(input.timing.pollMaxMs, Math.round(s.pollDelayMs * input.timing.pollFactor));
-      await continueAsNewIfSuggested();
     }
     // Cancelled before the first attempt was planned: plan it, so every item ends `cancelled` below.
-    // (Items of a later, unplanned attempt keep the failure they already have.)
     if (s.chunks.length === 0) await planAttempt();
     for (const chunk of s.chunks.filter((c) => c.state === 'planned')) {
       const result = await acts.fetchResults(ref, { chunk: address(chunk), batchState: 'unsubmitted' });

@@ -48,6 +48,18 @@ export function applyChunkResult(s: JobState, chunk: ChunkState, r: ChunkResultS
   s.usage.outputTokens += r.usage.outputTokens;
 }
 
+/**
+ * Cancelled after an attempt ended but before any batch of the next one was made: that next attempt
+ * never happened. Its items end with the failure the attempt before gave them, and with that
+ * attempt's number, instead of as `cancelled` in an attempt that never ran.
+ */
+export function retreatFromUnsubmittedAttempt(s: JobState): void {
+  if (s.attempt === 1 || currentChunks(s).some((c) => c.batchId)) return;
+  s.chunks = s.chunks.filter((c) => c.attempt !== s.attempt);
+  s.attempt -= 1;
+  s.planned = true;
+}
+
 function isEnded(s: JobState): boolean {
   return s.phase === 'completed' || s.phase === 'cancelled';
 }
