@@ -12,7 +12,8 @@ type Schema = Record<string, unknown>;
 const EMAIL_RE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 /** Two or more Capitalised words in a row: the cheapest way to spot a person's (or thing's) name. */
 const NAME_RUN_RE = /\b[A-Z][a-z]+(?:[ '-][A-Z][a-z]+)+\b/g;
-const NUMBER_RE = /-?\d+(?:\.\d+)?/g;
+/** Numbers standing on their own: the 0 in "Number0" or "p0" is part of a name, not an age. */
+const NUMBER_RE = /(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\w)/g;
 const MAX_DEPTH = 8;
 
 /** What the answer is drawn from; numbers are handed out in order, one per numeric field. */

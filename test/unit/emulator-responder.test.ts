@@ -37,6 +37,10 @@ describe('emulator responder', () => {
     });
   });
 
+  it('takes numbers that stand on their own, not digits inside words', () => {
+    assert.equal(answer('Agent R2D2 (unit7@example.com) is 20 years old', PERSON).age, 20);
+  });
+
   it('reads only the last user message', () => {
     const messages: ChatMessage[] = [
       { role: 'user', content: 'Old Person is 99, old@example.com' },
