@@ -57,11 +57,13 @@ export async function holdsSentinel(client: Anthropic, batchId: string, sentinel
  * submitted just before, from being taken for this one.
  */
 export async function findOrphan(client: Anthropic, search: OrphanSearch): Promise<string | undefined> {
-  const window = new ListingWindow(search.firstTryAtMs - SEARCH_SLACK_MS);
+  const since = search.firstTryAtMs - SEARCH_SLACK_MS;
+  const window = new ListingWindow(since);
   const candidates: MessageBatch[] = [];
   for await (const batch of client.messages.batches.list({ limit: 100 })) {
-    if (window.pastWindow(Date.parse(batch.created_at))) break;
-    if (Date.parse(batch.created_at) < search.firstTryAtMs - SEARCH_SLACK_MS) continue;
+    const createdMs = Date.parse(batch.created_at);
+    if (window.pastWindow(createdMs)) break;
+    if (createdMs < since) continue;
     if (batchTotal(batch) !== search.requestCount + 1) continue;
     if (batch.cancel_initiated_at || search.skip(batch.id)) continue;
     candidates.push(batch);

@@ -21,13 +21,18 @@ import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { BatchState } from '../types';
 import type { ProviderBatchStatus } from './types';
 
-export function batchTotal(batch: MessageBatch): number {
-  const c = batch.request_counts;
+type RequestCounts = MessageBatch['request_counts'];
+
+function sum(c: RequestCounts): number {
   return c.processing + c.succeeded + c.errored + c.canceled + c.expired;
 }
 
+export function batchTotal(batch: MessageBatch): number {
+  return sum(batch.request_counts);
+}
+
 /** Request counts without the sentinel, which most likely succeeded (its bucket is unknown until results are read). */
-function itemCounts(batch: MessageBatch, hasSentinel: boolean): MessageBatch['request_counts'] {
+function itemCounts(batch: MessageBatch, hasSentinel: boolean): RequestCounts {
   const c = { ...batch.request_counts };
   if (!hasSentinel || batchTotal(batch) === 0) return c;
   const bucket = (['succeeded', 'canceled', 'errored', 'expired', 'processing'] as const).find((k) => c[k] > 0);
@@ -35,11 +40,11 @@ function itemCounts(batch: MessageBatch, hasSentinel: boolean): MessageBatch['re
   return c;
 }
 
-function stateOf(batch: MessageBatch, c: MessageBatch['request_counts']): BatchState {
+function stateOf(batch: MessageBatch, c: RequestCounts): BatchState {
   if (batch.processing_status === 'in_progress') return 'in_progress';
   if (batch.processing_status === 'canceling') return 'cancelling';
   if (batch.processing_status !== 'ended') return 'in_progress'; // an unknown word: keep polling
-  const total = c.succeeded + c.errored + c.canceled + c.expired;
+  const total = sum(c); // nothing is processing once a batch has ended
   // Decided by the items first: a cancel that came too late to stop anything still leaves a completed batch.
   if (total > 0 && c.succeeded === total) return 'completed';
   if (total > 0 && c.canceled === total) return 'cancelled';
@@ -53,6 +58,6 @@ export function toProviderStatus(batch: MessageBatch, hasSentinel = true): Provi
   return {
     state: stateOf(batch, c),
     providerStatus: batch.processing_status,
-    counts: { total: c.processing + c.succeeded + c.errored + c.canceled + c.expired, succeeded: c.succeeded, failed: c.errored + c.expired + c.canceled },
+    counts: { total: sum(c), succeeded: c.succeeded, failed: c.errored + c.expired + c.canceled },
   };
 }

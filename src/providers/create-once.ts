@@ -7,26 +7,25 @@
  */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Tries, the first included; longer backoff is the activity retry's job. */
+const ATTEMPTS = 3;
+const MAX_WAIT_MS = 5_000;
+
 export interface RefusalPolicy {
   /** True when the error proves the provider created nothing. */
   refused(err: unknown): boolean;
   /** The provider's own wait (Retry-After), when it sent one. */
   retryAfterMs?(err: unknown): number | undefined;
-  /** Tries, the first included; longer backoff is the activity retry's job. Default 3. */
-  attempts?: number;
-  /** Longest wait between tries. Default 5 s. */
-  maxWaitMs?: number;
 }
 
 export async function createOnce<T>(create: () => Promise<T>, policy: RefusalPolicy): Promise<T> {
-  const attempts = policy.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     try {
       return await create();
     } catch (err) {
-      if (!policy.refused(err) || attempt >= attempts) throw err;
+      if (!policy.refused(err) || attempt >= ATTEMPTS) throw err;
       const wait = policy.retryAfterMs?.(err) ?? 500 * 2 ** (attempt - 1);
-      await sleep(Math.min(wait, policy.maxWaitMs ?? 5_000));
+      await sleep(Math.min(wait, MAX_WAIT_MS));
     }
   }
 }
