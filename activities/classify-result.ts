@@ -4,6 +4,9 @@ import { decodeStructured, type JsonSchema } from '../src/schema';
 import type { StoredOutcome } from '../src/store';
 import type { BatchState, ItemError, ItemErrorType } from '../src/types';
 
+/** An outcome before it is given the item's position in the job. */
+export type ItemOutcome = Omit<StoredOutcome, 'idx'>;
+
 /** One provider answer -> a typed outcome: a validated result, or a classified failure. */
 export function classifyResult(
   raw: RawItemResult,
@@ -11,10 +14,10 @@ export function classifyResult(
   schema: z.ZodType,
   jsonSchema: JsonSchema,
   retryOn: ItemErrorType[],
-): StoredOutcome {
+): ItemOutcome {
   // An answer that fails validation was still produced, and billed: its tokens count in the job's usage.
   const billed = raw.kind === 'message' && raw.usage ? { usage: raw.usage } : {};
-  const fail = (error: ItemError, providerRetryable = true): StoredOutcome => ({
+  const fail = (error: ItemError, providerRetryable = true): ItemOutcome => ({
     customId: raw.customId,
     attempt,
     ok: false,
@@ -40,7 +43,7 @@ export function missingResult(
   batchState: BatchState | 'unsubmitted',
   batchError: string | undefined,
   retryOn: ItemErrorType[],
-): StoredOutcome {
+): ItemOutcome {
   const error: ItemError =
     batchState === 'expired'
       ? { type: 'expired', message: 'the batch expired before this request ran' }

@@ -1,12 +1,14 @@
 import type { ChunkResultSummary, JobRef } from '../src/job';
 import { ForeignBatchError } from '../src/providers/errors';
-import type { StoredOutcome } from '../src/store';
+import type { OutcomeWriter, StoredOutcome } from '../src/store';
 import type { BatchState } from '../src/types';
+import { ChunkOutcomes } from './chunk-outcomes';
 import { classifyResult, missingResult } from './classify-result';
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
-import { attemptItems, chunkTag, jobContext } from './job-context';
+import { chunkItems, chunkTag, jobContext } from './job-context';
+import { jobSource } from './job-source';
 import type { ChunkAddress } from './submit-chunk';
 
 export interface FetchInput {
@@ -17,75 +19,77 @@ export interface FetchInput {
   batchError?: string;
 }
 
+/** Outcomes written to the store per call: bounded memory whatever the chunk's size. */
+const WRITE_GROUP = 1_000;
+
 /**
- * Streams a finished batch's results, validates each with the zod schema, and writes one
- * outcome for every item of the chunk to the store (a rewrite replaces it: safe to repeat).
- * Returns counts only: item data never enters workflow history.
+ * Streams a finished batch's results, validates each with the zod schema, and writes one outcome
+ * for every item of the chunk to the store in bounded groups (the chunk's outcomes are replaced as
+ * a whole on commit: safe to repeat). Returns counts only: item data never enters workflow history.
  */
 export function createFetchResults(deps: ActivityDeps) {
   return async function fetchResults(ref: JobRef, input: FetchInput): Promise<ChunkResultSummary> {
     try {
+      const source = await jobSource(deps, ref);
       const ctx = jobContext(deps, ref);
       const { chunk } = input;
-      const items = (await attemptItems(deps, ref, chunk.attempt)).slice(chunk.offset, chunk.offset + chunk.size);
-      const wanted = new Set(items.map((r) => r.customId));
-      let found = new Map<string, StoredOutcome>();
-      let { batchState, batchError } = input;
+      // Only IDs and positions are kept: the messages are not needed to read answers.
+      const items = (await chunkItems(deps, ref, source, chunk)).map(({ idx, customId }) => ({ idx, customId }));
+      const position = new Map(items.map((item, pos) => [item.customId, pos]));
+      let writer = await deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index);
+      try {
+        let tracked = new ChunkOutcomes(items.length);
+        let group: StoredOutcome[] = [];
+        const flush = async (out: OutcomeWriter) => {
+          await out.write(group);
+          group = [];
+        };
+        let { batchState, batchError } = input;
 
-      if (input.batchId) {
-        const batchId = input.batchId;
-        try {
-          await withHeartbeat(async () => {
-            for await (const raw of ctx.adapter.results(batchId, { requests: items, tag: chunkTag(ref, chunk.attempt, chunk.index) })) {
-              if (!wanted.has(raw.customId)) continue; // not ours: never let a stray line into the job
-              const prev = found.get(raw.customId);
-              // A success beats a failure for the same ID (e.g. a partial retry inside the provider).
-              if (prev?.ok) continue;
-              found.set(raw.customId, classifyResult(raw, chunk.attempt, ctx.schema, ctx.shape.output.jsonSchema, ref.retryOn));
-            }
-          });
-        } catch (err) {
-          if (!(err instanceof ForeignBatchError)) throw err;
-          // Nothing of that batch is ours: every item is re-submitted as if the provider had lost it.
-          found = new Map();
-          batchState = 'completed';
-          batchError = err.message;
+        if (input.batchId) {
+          const batchId = input.batchId;
+          try {
+            await withHeartbeat(async () => {
+              for await (const raw of ctx.adapter.results(batchId, { requests: items, tag: chunkTag(ref, chunk.attempt, chunk.index) })) {
+                const pos = position.get(raw.customId);
+                if (pos === undefined) continue; // not ours: never let a stray line into the job
+                // A success beats a failure for the same ID (e.g. a partial retry inside the provider).
+                if (tracked.succeeded(pos)) continue;
+                const outcome = { idx: items[pos]!.idx, ...classifyResult(raw, chunk.attempt, ctx.schema, ctx.shape.output.jsonSchema, ref.retryOn) };
+                tracked.record(pos, outcome);
+                group.push(outcome);
+                if (group.length >= WRITE_GROUP) await flush(writer);
+              }
+            });
+          } catch (err) {
+            if (!(err instanceof ForeignBatchError)) throw err;
+            // Nothing of that batch is ours: every item is re-submitted as if the provider had lost it.
+            // Whatever was written from it goes (a foreign ID can turn up after lines that looked ours).
+            await writer.abort();
+            writer = await deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index);
+            tracked = new ChunkOutcomes(items.length);
+            group = [];
+            batchState = 'completed';
+            batchError = err.message;
+          }
         }
-      }
 
-      const outcomes = items.map(
-        (r) => found.get(r.customId) ?? missingResult(r.customId, chunk.attempt, batchState, batchError, ref.retryOn),
-      );
-      await deps.store.writeChunk(ref.jobId, chunk.attempt, chunk.index, outcomes);
-      return summarise(outcomes);
+        for (const [pos, item] of items.entries()) {
+          if (tracked.seen(pos)) continue;
+          const outcome = { idx: item.idx, ...missingResult(item.customId, chunk.attempt, batchState, batchError, ref.retryOn) };
+          tracked.record(pos, outcome);
+          group.push(outcome);
+          if (group.length >= WRITE_GROUP) await flush(writer);
+        }
+        await flush(writer);
+        await writer.commit();
+        return tracked.summary();
+      } catch (err) {
+        await writer.abort();
+        throw err;
+      }
     } catch (err) {
       throw asActivityFailure(err);
     }
   };
-}
-
-function summarise(outcomes: StoredOutcome[]): ChunkResultSummary {
-  const summary: ChunkResultSummary = {
-    succeeded: 0,
-    failed: 0,
-    retryable: 0,
-    usage: { inputTokens: 0, outputTokens: 0 },
-    finalErrors: {},
-    retryableErrors: {},
-  };
-  for (const o of outcomes) {
-    if (o.usage) {
-      summary.usage.inputTokens += o.usage.inputTokens;
-      summary.usage.outputTokens += o.usage.outputTokens;
-    }
-    if (o.ok) {
-      summary.succeeded += 1;
-      continue;
-    }
-    summary.failed += 1;
-    if (o.retryable) summary.retryable += 1;
-    const byType = o.retryable ? summary.retryableErrors : summary.finalErrors;
-    byType[o.error!.type] = (byType[o.error!.type] ?? 0) + 1;
-  }
-  return summary;
 }

@@ -1,11 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { z } from 'zod';
-import type { JobRef } from '../src/job';
-import { latestOutcomes } from '../src/store';
+import type { JobRef, RequestsRef } from '../src/job';
+import type { StoredRequest } from '../src/store';
 import { toCanonicalJsonSchema } from '../src/schema';
 import type { ChunkSpec, ProviderAdapter } from '../src/providers/types';
-import type { PreparedRequest } from '../src/types';
 import type { ActivityDeps } from './deps';
+import type { ChunkAddress } from './submit-chunk';
 
 /** What every activity derives from a job reference: its adapter, schema and chunk shape. */
 export interface JobContext {
@@ -31,19 +31,17 @@ export function jobContext(deps: ActivityDeps, ref: JobRef): JobContext {
   };
 }
 
-/**
- * The items an attempt submits: all of them first, then those whose outcome after the attempt
- * before is a retryable failure of that attempt. Read from earlier attempts only, so it stays the
- * same once this attempt's own results start arriving: planning, each chunk's submit and each
- * chunk's fetch (retried or not) all slice the same list.
- */
-export async function attemptItems(deps: ActivityDeps, ref: JobRef, attempt: number): Promise<PreparedRequest[]> {
-  if (attempt === 1) return ref.requests;
-  const latest = await latestOutcomes(deps.store, ref.jobId, { beforeAttempt: attempt });
-  return ref.requests.filter((r) => {
-    const o = latest.get(r.customId);
-    return o !== undefined && !o.ok && o.retryable === true && o.attempt === attempt - 1;
-  });
+/** A chunk's items, read from the store by its address (attempt, position, size): nothing else of the job. */
+export async function chunkItems(deps: ActivityDeps, ref: JobRef, source: RequestsRef, chunk: ChunkAddress): Promise<StoredRequest[]> {
+  const items: StoredRequest[] = [];
+  for await (const item of deps.store.readAttemptItems(ref.jobId, source.set, chunk.attempt, chunk.offset, chunk.size)) items.push(item);
+  if (items.length !== chunk.size) {
+    throw new Error(
+      `the job store ${source.storeUrl} holds ${items.length} items for attempt ${chunk.attempt}, chunk ${chunk.index} of job ` +
+        `${ref.jobId}; the plan has ${chunk.size}`,
+    );
+  }
+  return items;
 }
 
 /**

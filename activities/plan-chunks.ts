@@ -1,22 +1,35 @@
 import type { PreparedRequest } from '../src/types';
 import type { JobContext } from './job-context';
 
-/** Splits items, in order, into chunks within the provider's request-count and byte limits. */
-export function planChunks(items: PreparedRequest[], ctx: JobContext): number[] {
-  const { maxRequests, maxBytes } = ctx.adapter.limits;
-  const sizes: number[] = [];
-  let count = 0;
-  let bytes = 0;
-  for (const item of items) {
-    const size = ctx.adapter.requestSize(item, ctx.shape);
-    if (count > 0 && (count + 1 > maxRequests || bytes + size > maxBytes)) {
-      sizes.push(count);
-      count = 0;
-      bytes = 0;
+/** Splits items, in order, into chunks within the provider's request-count and byte limits; items come one at a time. */
+export class ChunkPlanner {
+  readonly sizes: number[] = [];
+  private count = 0;
+  private bytes = 0;
+
+  constructor(private readonly ctx: JobContext) {}
+
+  add(item: PreparedRequest): void {
+    const { maxRequests, maxBytes } = this.ctx.adapter.limits;
+    const size = this.ctx.adapter.requestSize(item, this.ctx.shape);
+    if (this.count > 0 && (this.count + 1 > maxRequests || this.bytes + size > maxBytes)) {
+      this.sizes.push(this.count);
+      this.count = 0;
+      this.bytes = 0;
     }
-    count += 1;
-    bytes += size;
+    this.count += 1;
+    this.bytes += size;
   }
-  if (count > 0) sizes.push(count);
-  return sizes;
+
+  finish(): number[] {
+    if (this.count > 0) this.sizes.push(this.count);
+    this.count = 0;
+    return this.sizes;
+  }
+}
+
+export function planChunks(items: Iterable<PreparedRequest>, ctx: JobContext): number[] {
+  const planner = new ChunkPlanner(ctx);
+  for (const item of items) planner.add(item);
+  return planner.finish();
 }

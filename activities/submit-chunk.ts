@@ -4,8 +4,10 @@ import type { SubmitResult } from '../src/providers/types';
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
-import { attemptItems, chunkTag, jobContext } from './job-context';
+import { chunkItems, chunkTag, jobContext } from './job-context';
+import { jobSource } from './job-source';
 
+/** Where one chunk's items are: the attempt, and a range of that attempt's items. */
 export interface ChunkAddress {
   attempt: number;
   index: number;
@@ -15,20 +17,22 @@ export interface ChunkAddress {
 }
 
 /**
- * Builds the chunk's provider request in memory and creates the provider batch. Idempotent:
- * the adapter looks for a batch carrying this chunk's tag before creating one, so a retry after
- * a crash between "created" and "recorded" finds the first batch instead of paying twice.
+ * Reads the chunk's items from the store, builds the provider request in memory and creates the
+ * provider batch. Idempotent: the adapter looks for a batch carrying this chunk's tag before
+ * creating one, so a retry after a crash between "created" and "recorded" finds the first batch
+ * instead of paying twice.
  */
 export function createSubmitChunk(deps: ActivityDeps) {
   return async function submitChunk(ref: JobRef, chunk: ChunkAddress): Promise<SubmitResult> {
     const info = Context.current().info;
     try {
+      const source = await jobSource(deps, ref);
       const ctx = jobContext(deps, ref);
-      const items = (await attemptItems(deps, ref, chunk.attempt)).slice(chunk.offset, chunk.offset + chunk.size);
-      const spec = { ...ctx.shape, tag: chunkTag(ref, chunk.attempt, chunk.index), requests: items };
-      return await withHeartbeat(() =>
-        ctx.adapter.submit(spec, { firstTryAtMs: info.scheduledTimestampMs, isRetry: info.attempt > 1 }),
-      );
+      return await withHeartbeat(async () => {
+        const items = await chunkItems(deps, ref, source, chunk);
+        const spec = { ...ctx.shape, tag: chunkTag(ref, chunk.attempt, chunk.index), requests: items };
+        return ctx.adapter.submit(spec, { firstTryAtMs: info.scheduledTimestampMs, isRetry: info.attempt > 1 });
+      });
     } catch (err) {
       throw asActivityFailure(err);
     }

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     console.log(`${s.phase} · ${s.counts.succeeded}/${s.counts.total} ok · ${s.counts.failed} failed · ${batches}`);
     await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
   }
-  for (const outcome of await job.results()) {
+  for await (const outcome of job.results()) {
     // `outcome.data` is typed { name: string; age: number; email: string }.
     if (outcome.ok) console.log(`${outcome.customId}: ${outcome.data.name} <${outcome.data.email}>, ${outcome.data.age}`);
     else console.log(`${outcome.customId}: ${outcome.error.type} after ${outcome.attempts} attempt(s)`);

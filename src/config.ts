@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 /** Defaults shared by the client, the worker and the CLI; each can be overridden by an option. */
 export const DEFAULT_TASK_QUEUE = 'durabatch';
@@ -11,11 +11,7 @@ export function temporalNamespace(): string {
   return process.env.TEMPORAL_NAMESPACE ?? 'default';
 }
 
-/** durabatch's data directory: the dev server's database and the results store. */
+/** durabatch's data directory: the dev server's database and the default job store (`store/`). */
 export function durabatchHome(): string {
   return resolve(process.env.DURABATCH_HOME ?? '.durabatch');
-}
-
-export function resultsDir(): string {
-  return join(durabatchHome(), 'results');
 }

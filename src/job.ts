@@ -2,7 +2,7 @@
  * The workflow's input and the state it carries. Imported by workflow code: no runtime
  * dependencies, nothing non-deterministic.
  */
-import type { BatchState, GenerationParams, ItemErrorType, PreparedRequest, ProviderName, Usage } from './types';
+import type { BatchState, GenerationParams, ItemErrorType, ProviderName, Usage } from './types';
 
 /** Polling and activity timing; every interval is a parameter so tests run in real time, fast. */
 export interface JobTiming {
@@ -29,14 +29,37 @@ export const DEFAULT_TIMING: Required<JobTiming> = {
   cancelGraceMs: 30 * 60_000,
 };
 
+/**
+ * A job's requests, by reference: where they are (the store's identity), which set, and what it
+ * holds. The only form in which requests appear in workflow or activity payloads.
+ */
+export interface RequestsRef {
+  storeId: string;
+  /** The store's URL for people (never a password): named when a worker or client has another store. */
+  storeUrl: string;
+  /** The store's key of the request set. */
+  set: string;
+  count: number;
+  bytes: number;
+  digest: string;
+}
+
+/** Above this, an inline request list in a workflow input is refused (jobs started by other means than `start`). */
+export const MAX_INLINE_REQUEST_BYTES = 64 * 1024;
+
 export interface JobInput {
   jobId: string;
   provider: ProviderName;
   model: string;
   /** The name the schema is registered under on the client and the worker. */
   schemaName: string;
-  /** Small jobs only: requests travel in the workflow input. */
-  requests: PreparedRequest[];
+  /** The requests in the job store: what `start` writes. */
+  source?: RequestsRef;
+  /**
+   * Small jobs started by other means (the Temporal UI, another SDK): the requests inline, at most
+   * MAX_INLINE_REQUEST_BYTES. The first activity moves them into the store; nothing after it carries them.
+   */
+  requests?: unknown[];
   params: GenerationParams;
   /** How many provider batches an item may be submitted in (1 = no retries). */
   maxAttempts: number;
@@ -55,17 +78,28 @@ export const DEFAULT_RETRY_ON: ItemErrorType[] = [
 ];
 
 /** Fields every activity needs to find the job's requests, provider and schema. */
-export type JobRef = Pick<JobInput, 'jobId' | 'provider' | 'model' | 'schemaName' | 'requests' | 'params' | 'retryOn'> & {
+export type JobRef = Pick<JobInput, 'jobId' | 'provider' | 'model' | 'schemaName' | 'params' | 'retryOn'> & {
   /**
    * The first run's ID (stable across continueAsNew). A job ID can be used again once Temporal has
    * forgotten the old job; this keeps the new job's provider batches apart from the old one's.
    */
   runId: string;
+  source?: RequestsRef;
+  /** Only for jobs recorded before requests moved to the store, whose first activity returned no reference. */
+  requests?: unknown[];
 };
 
-export function jobRef(input: JobInput, firstRunId: string): JobRef {
-  const { jobId, provider, model, schemaName, requests, params, retryOn } = input;
-  return { jobId, provider, model, schemaName, requests, params, retryOn, runId: firstRunId };
+export function jobRef(input: JobInput, firstRunId: string, source: RequestsRef | undefined): JobRef {
+  const { jobId, provider, model, schemaName, params, retryOn } = input;
+  const ref: JobRef = { jobId, provider, model, schemaName, params, retryOn, runId: firstRunId };
+  if (source) ref.source = source;
+  else ref.requests = input.requests;
+  return ref;
+}
+
+/** How many requests the job has. */
+export function jobSize(input: JobInput): number {
+  return input.source?.count ?? input.requests?.length ?? 0;
 }
 
 /** One provider batch: a slice of one attempt's items. */
@@ -119,9 +153,11 @@ export interface JobStatus {
   usage: Usage;
   chunks: ChunkState[];
   cancelRequested: boolean;
+  /** The job store holding its requests and outcomes (once the first activity has run). */
+  storeUrl?: string;
 }
 
-/** What the workflow returns. Item results live in the result store, not here. */
+/** What the workflow returns. Item results live in the job store, not here. */
 export interface JobSummary extends JobStatus {
   phase: 'completed' | 'cancelled';
   errorsByType: Partial<Record<ItemErrorType, number>>;

@@ -1,44 +1,92 @@
 /**
- * Normalising and checking a job's requests. Pure code: the client runs it before starting a
- * job (so a person sees the problem at once) and the workflow runs it again for jobs started by
- * other means (CLI, Temporal UI), before any provider call.
+ * Normalising and checking a job's requests, one at a time, so a list of any size is checked while
+ * it streams into the store. Pure code: the client runs it before starting a job (so a person sees
+ * the problem at once) and the first activity runs it again for small inline jobs started by other
+ * means (Temporal UI, another SDK), before any provider call.
  */
 import type { ChatMessage, PreparedRequest } from './types';
 
 const ROLES = new Set(['system', 'user', 'assistant']);
 /** Most problems a job reports at once; more would only bury the first. */
-const MAX_PROBLEMS = 20;
+export const MAX_PROBLEMS = 20;
 
 export function defaultCustomId(index: number): string {
   return `request-${index}`;
 }
 
-/** Turns user input into prepared requests and lists every problem found (empty when all is well). */
-export function prepareRequests(inputs: unknown): { requests: PreparedRequest[]; problems: string[] } {
-  const problems: string[] = [];
-  const requests: PreparedRequest[] = [];
-  if (!Array.isArray(inputs)) return { requests, problems: ['requests must be an array of chat requests'] };
-  if (inputs.length === 0) return { requests, problems: ['requests is empty: a job needs at least one request'] };
+/** A bounded list of problems that still counts the ones it leaves out. */
+export class ProblemList {
+  private readonly kept: string[] = [];
+  private dropped = 0;
 
-  const seen = new Map<string, number>();
-  inputs.forEach((input: unknown, index) => {
+  push(...problems: string[]): void {
+    for (const p of problems) {
+      if (this.kept.length < MAX_PROBLEMS) this.kept.push(p);
+      else this.dropped += 1;
+    }
+  }
+
+  get size(): number {
+    return this.kept.length + this.dropped;
+  }
+
+  list(): string[] {
+    return this.dropped ? [...this.kept, `... and ${this.dropped} more problems`] : [...this.kept];
+  }
+}
+
+/**
+ * Checks requests in order: shape, roles, a user message, custom IDs (given or `request-<i>`) and
+ * their uniqueness across the whole job. Remembers every custom ID seen (the one thing that grows
+ * with the job: a Set of strings).
+ */
+export class RequestChecker {
+  readonly problems = new ProblemList();
+  private readonly seen = new Map<string, number>();
+  private index = 0;
+
+  /** The normalised request, or undefined when it has problems (they are recorded). */
+  add(input: unknown): PreparedRequest | undefined {
+    const index = this.index++;
     const where = `request ${index}`;
     const { customId, messages } = unpack(input, index);
     if (typeof customId !== 'string' || customId.length === 0) {
-      problems.push(`${where}: customId must be a non-empty string`);
-      return;
+      this.problems.push(`${where}: customId must be a non-empty string`);
+      return undefined;
     }
-    const earlier = seen.get(customId);
-    if (earlier !== undefined) problems.push(`${where}: duplicate customId "${customId}" (also used by request ${earlier})`);
-    else seen.set(customId, index);
+    const earlier = this.seen.get(customId);
+    const duplicate = earlier !== undefined;
+    if (duplicate) this.problems.push(`${where}: duplicate customId "${customId}" (also used by request ${earlier})`);
+    else this.seen.set(customId, index);
 
     const messageProblems = checkMessages(messages, `${where} ("${customId}")`);
-    problems.push(...messageProblems);
-    if (messageProblems.length === 0) {
-      requests.push({ customId, messages: (messages as ChatMessage[]).map((m) => ({ role: m.role, content: m.content })) });
-    }
-  });
-  return { requests, problems: cap(problems) };
+    this.problems.push(...messageProblems);
+    if (messageProblems.length || duplicate) return undefined;
+    return { customId, messages: (messages as ChatMessage[]).map((m) => ({ role: m.role, content: m.content })) };
+  }
+
+  /** How many requests were checked. */
+  get count(): number {
+    return this.index;
+  }
+
+  /** Every problem found, the empty list included. */
+  finish(): string[] {
+    if (this.index === 0) this.problems.push('requests is empty: a job needs at least one request');
+    return this.problems.list();
+  }
+}
+
+/** Turns a whole user list into prepared requests and lists every problem found (empty when all is well). */
+export function prepareRequests(inputs: unknown): { requests: PreparedRequest[]; problems: string[] } {
+  if (!Array.isArray(inputs)) return { requests: [], problems: ['requests must be an array of chat requests'] };
+  const checker = new RequestChecker();
+  const requests: PreparedRequest[] = [];
+  for (const input of inputs) {
+    const request = checker.add(input);
+    if (request) requests.push(request);
+  }
+  return { requests, problems: checker.finish() };
 }
 
 function unpack(input: unknown, index: number): { customId: unknown; messages: unknown } {
@@ -66,9 +114,4 @@ function checkMessages(messages: unknown, where: string): string[] {
     problems.push(`${where}: has no user message with content; every request needs one`);
   }
   return problems;
-}
-
-function cap(problems: string[]): string[] {
-  if (problems.length <= MAX_PROBLEMS) return problems;
-  return [...problems.slice(0, MAX_PROBLEMS), `... and ${problems.length - MAX_PROBLEMS} more problems`];
 }

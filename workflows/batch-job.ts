@@ -6,6 +6,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -15,7 +16,18 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DEFAULT_TIMING, jobRef, NON_RETRYABLE_TYPES, type ChunkState, type JobInput, type JobPhase, type JobRef, type JobSummary } from '../src/job';
+import {
+  DEFAULT_TIMING,
+  jobRef,
+  jobSize,
+  MAX_INLINE_REQUEST_BYTES,
+  NON_RETRYABLE_TYPES,
+  type ChunkState,
+  type JobInput,
+  type JobPhase,
+  type JobRef,
+  type JobSummary,
+} from '../src/job';
 import type { ProviderBatchStatus } from '../src/providers/types';
 import { ITEMS_KEY, PHASE_KEY, PROVIDER_KEY } from '../src/search-attributes';
 import { isTerminalBatchState } from '../src/types';
@@ -56,7 +68,9 @@ function activitiesFor(input: JobInput) {
  */
 export async function batchJobWorkflow(input: JobInput, state?: JobState): Promise<JobSummary> {
   const s = state ?? initialState(input);
-  const ref = jobRef(input, workflowInfo().firstExecutionRunId);
+  const firstRunId = workflowInfo().firstExecutionRunId;
+  // Requests travel by reference once the first activity has named them (jobs recorded before that get them inline).
+  let ref: JobRef = jobRef(input, firstRunId, s.source ?? input.source);
   const acts = activitiesFor(input);
 
   setHandler(statusQuery, () => statusOf(input, s));
@@ -75,15 +89,21 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
   if (!state) {
     upsertSearchAttributes([
       { key: PROVIDER_KEY, value: input.provider },
-      { key: ITEMS_KEY, value: input.requests.length },
+      { key: ITEMS_KEY, value: jobSize(input) },
       { key: PHASE_KEY, value: s.phase },
     ]);
   }
 
   try {
     if (s.phase === 'validating') {
+      if (patched(INLINE_CAP_PATCH)) refuseLargeInlineRequests(input);
       setPhase('validating');
-      await acts.validateJob({ ...ref, maxAttempts: input.maxAttempts, timing: input.timing });
+      const source = await acts.validateJob({ ...ref, maxAttempts: input.maxAttempts, timing: input.timing });
+      // Jobs recorded before requests moved to the store got no reference back: they keep theirs inline.
+      if (source) {
+        s.source = source;
+        ref = jobRef(input, firstRunId, source);
+      }
     }
     await run();
     return summary();
@@ -227,7 +247,9 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
   async function continueAsNewIfSuggested(): Promise<void> {
     if (!workflowInfo().continueAsNewSuggested) return;
     await condition(allHandlersFinished);
-    await continueAsNew<typeof batchJobWorkflow>(input, s);
+    // The next run gets the reference, not the inline list (if the job had one).
+    const next: JobInput = s.source ? { ...input, requests: undefined, source: s.source } : input;
+    await continueAsNew<typeof batchJobWorkflow>(next, s);
   }
 
   function summary(): JobSummary {
@@ -236,6 +258,36 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
     }
     return { ...statusOf(input, s), phase: s.phase, errorsByType: finalErrorsByType(s) };
   }
+}
+
+/** Marks jobs that get the inline-size check (jobs recorded before it replay without it). */
+const INLINE_CAP_PATCH = 'inline-request-cap';
+
+/** Inline requests are for small jobs started by other means; a big list belongs in the store, passed by reference. */
+function refuseLargeInlineRequests(input: JobInput): void {
+  if (input.source || !input.requests) return;
+  const bytes = utf8Length(JSON.stringify(input.requests));
+  if (bytes > MAX_INLINE_REQUEST_BYTES) {
+    throw ApplicationFailure.nonRetryable(
+      `the workflow input carries ${bytes} bytes of requests inline; at most ${MAX_INLINE_REQUEST_BYTES} may travel that way: ` +
+        'start the job with durabatch start (or Durabatch.start), which writes the requests to the job store and passes a reference',
+      'InvalidJob',
+    );
+  }
+}
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4; // a surrogate pair: one 4-byte character
+      i += 1;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 function newChunk(attempt: number, index: number, offset: number, items: number): ChunkState {

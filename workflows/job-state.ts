@@ -2,7 +2,7 @@
  * The workflow's whole state, small and serialisable: it is what continueAsNew carries and what
  * the status query shows. It grows with chunks and attempts, never with items.
  */
-import type { ChunkResultSummary, ChunkState, JobCounts, JobInput, JobPhase, JobStatus } from '../src/job';
+import { jobSize, type ChunkResultSummary, type ChunkState, type JobCounts, type JobInput, type JobPhase, type JobStatus, type RequestsRef } from '../src/job';
 import type { ItemErrorType, Usage } from '../src/types';
 
 export interface JobState {
@@ -16,6 +16,8 @@ export interface JobState {
   cancelRequested: boolean;
   /** True once the provider was asked to cancel the open batches. */
   cancelSent: boolean;
+  /** Where the requests are, once the first activity has checked (or, for inline jobs, written) them. */
+  source?: RequestsRef;
 }
 
 export function initialState(input: JobInput): JobState {
@@ -76,7 +78,7 @@ export function counts(input: JobInput, s: JobState): JobCounts {
     failed += c.failed - c.retryable;
     if (isEnded(s) && c.attempt === s.attempt) failed += c.retryable;
   }
-  const total = input.requests.length;
+  const total = jobSize(input);
   return { total, succeeded, failed, pending: total - succeeded - failed };
 }
 
@@ -104,6 +106,7 @@ export function statusOf(input: JobInput, s: JobState): JobStatus {
     usage: { ...s.usage },
     chunks: s.chunks.map((c) => ({ ...c })),
     cancelRequested: s.cancelRequested,
+    ...(s.source && { storeUrl: s.source.storeUrl }),
   };
 }
 

@@ -6,13 +6,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Durabatch } from '../client';
-import { durabatchHome, resultsDir } from '../config';
+import { durabatchHome } from '../config';
 import { ensureDevServer } from '../devserver';
 import { startEmulator, type Emulator } from '../emulator';
 import { EXAMPLE_MODELS, EXAMPLE_REQUESTS, exampleSchemas, User } from '../examples';
 import { API_KEY_VARS } from '../providers';
 import { SEARCH_ATTRIBUTES } from '../search-attributes';
-import { FileResultStore } from '../store';
+import { defaultStoreUrl, openStore } from '../store';
 import type { ProviderName } from '../types';
 import { createDurabatchWorker } from '../worker';
 import { watch } from './status-line';
@@ -43,7 +43,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     log(`to run the same job against the real API: ${API_KEY_VARS[opts.provider][0]}=... npm run demo -- --provider ${opts.provider}`);
   }
 
-  const store = new FileResultStore(resultsDir());
+  const store = await openStore(defaultStoreUrl());
   const taskQueue = `durabatch-demo-${process.pid}`;
   const worker = await createDurabatchWorker({
     schemas: exampleSchemas,
@@ -70,14 +70,14 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     const summary = job.result();
     await watch(() => job.status(), summary);
     const done = await summary;
-    const results = await job.results();
+    const results = await job.allResults();
 
     console.log(`\n${done.phase}: ${done.counts.succeeded} succeeded, ${done.counts.failed} failed` +
       ` · ${done.usage.inputTokens} input / ${done.usage.outputTokens} output tokens`);
     for (const r of results) {
       console.log(r.ok ? `  ✔ ${r.customId}: ${JSON.stringify(r.data)}` : `  ✘ ${r.customId}: ${r.error.type} after ${r.attempts} attempt(s): ${r.error.message}`);
     }
-    console.log(`\nresults stored in ${job.resultsLocation()}`);
+    console.log(`\nresults stored in ${await job.resultsLocation()}`);
     console.log(`watch it in the Temporal Web UI: ${server.uiUrl ?? 'http://localhost:8233'}/namespaces/default/workflows/${job.jobId}`);
     if (!server.reused) console.log('the dev server keeps running for the UI; stop it with: npx durabatch server stop');
   } finally {
@@ -85,5 +85,6 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     await workerRun;
     await connection.close();
     await emulator?.close();
+    await store.close();
   }
 }

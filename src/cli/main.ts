@@ -1,13 +1,17 @@
+import { access } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createDurabatch } from '../client';
 import { durabatchHome } from '../config';
 import { stopDetachedDevServer } from '../devserver';
+import type { SchemaRegistry } from '../schema';
+import { defaultStoreUrl } from '../store';
 import { startEmulator } from '../emulator';
 import { PROVIDERS, type ProviderName } from '../types';
 import { createDurabatchWorker } from '../worker';
 import { runDemo } from './demo';
 import { loadSchemas } from './load-schemas';
 import { readRequests } from './read-requests';
+import { writeResults } from './write-results';
 import { watch } from './status-line';
 
 const int = (value: string) => {
@@ -25,6 +29,7 @@ const providerOption = () => new Option('-p, --provider <provider>', 'provider')
 const program = new Command('durabatch')
   .description('Durable LLM batch jobs on Temporal (OpenAI, Anthropic, Gemini)')
   .option('--address <host:port>', 'Temporal frontend (default $TEMPORAL_ADDRESS or 127.0.0.1:7233)')
+  .option('--store <url>', 'job store: a directory or postgres://... (default $DURABATCH_STORE or $DURABATCH_HOME/store)')
   .showHelpAfterError();
 
 program
@@ -45,10 +50,14 @@ program
     const worker = await createDurabatchWorker({
       schemas: loadSchemas(o.schemas),
       address: program.opts().address,
+      store: program.opts().store,
       taskQueue: o.taskQueue,
       providers: o.emulator ? { emulatorUrl: o.emulator } : {},
     });
-    console.log(`worker on task queue ${o.taskQueue}${o.emulator ? ` (providers: emulator at ${o.emulator})` : ''}`);
+    console.log(
+      `worker on task queue ${o.taskQueue}, job store ${program.opts().store ?? defaultStoreUrl()}` +
+        (o.emulator ? ` (providers: emulator at ${o.emulator})` : ''),
+    );
     await worker.run();
   });
 
@@ -102,12 +111,14 @@ program
     const schemas = loadSchemas(o.schemas);
     const schema = schemas[o.schema];
     if (!schema) throw new Error(`no schema named "${o.schema}" (have: ${Object.keys(schemas).join(', ')})`);
-    const durabatch = await createDurabatch({ schemas, address: program.opts().address, taskQueue: o.taskQueue });
+    // A missing file is said at once, not after connecting to Temporal.
+    if (o.requests !== '-') await access(o.requests).catch(() => Promise.reject(new Error(`${o.requests}: no such file`)));
+    const durabatch = await connect({ schemas, taskQueue: o.taskQueue });
     const job = await durabatch.start({
       provider: o.provider,
       model: o.model,
       schema,
-      requests: await readRequests(o.requests),
+      requests: readRequests(o.requests),
       jobId: o.jobId,
       maxTokens: o.maxTokens,
       temperature: o.temperature,
@@ -129,20 +140,29 @@ const jobCommand = (name: string, description: string) =>
   program.command(`${name} <jobId>`).description(description).option('--schemas <module>', 'module exporting `schemas`');
 
 jobCommand('status', 'print a job\'s status as JSON').action(async (jobId, o) => {
-  const durabatch = await createDurabatch({ schemas: loadSchemas(o.schemas), address: program.opts().address });
+  const durabatch = await connect({ schemas: loadSchemas(o.schemas) });
   console.log(JSON.stringify(await durabatch.getJob(jobId).status(), null, 2));
 });
 
 jobCommand('cancel', 'cancel a job (keeps what finished)').action(async (jobId, o) => {
-  const durabatch = await createDurabatch({ schemas: loadSchemas(o.schemas), address: program.opts().address });
+  const durabatch = await connect({ schemas: loadSchemas(o.schemas) });
   await durabatch.getJob(jobId).cancel('durabatch cancel');
   console.log(`cancel sent to ${jobId}`);
 });
 
-jobCommand('results', 'wait for a job and print one outcome per line (JSONL)').action(async (jobId, o) => {
-  const durabatch = await createDurabatch({ schemas: loadSchemas(o.schemas), address: program.opts().address });
-  for (const outcome of await durabatch.getJob(jobId).results()) console.log(JSON.stringify(outcome));
-});
+jobCommand('results', 'wait for a job and write one outcome per line (JSONL), in request order')
+  .option('-o, --out <file>', 'write to this file instead of stdout')
+  .addOption(new Option('--only <which>', 'only successes or only failures').choices(['ok', 'errors']))
+  .action(async (jobId, o) => {
+    const durabatch = await connect({ schemas: loadSchemas(o.schemas) });
+    const written = await writeResults(durabatch.getJob(jobId).results({ only: o.only }), o.out);
+    if (o.out) console.error(`${written} outcomes written to ${o.out}`);
+  });
+
+/** A client on the Temporal address and job store the global options name. */
+function connect(options: { schemas: SchemaRegistry; taskQueue?: string }) {
+  return createDurabatch({ ...options, address: program.opts().address, store: program.opts().store });
+}
 
 const server = program.command('server').description('the local Temporal dev server the demo starts');
 server.command('stop').action(async () => {

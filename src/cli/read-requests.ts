@@ -2,18 +2,21 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { RequestInput } from '../types';
 
-/** Reads requests from JSONL: each line a message list, or `{ customId?, messages }`. */
-export async function readRequests(path: string): Promise<RequestInput[]> {
-  const requests: RequestInput[] = [];
+/**
+ * Streams requests from JSONL, one line at a time (a file of any size is never held whole): each
+ * line a message list, or `{ customId?, messages }`. A UTF-8 byte-order mark is skipped.
+ */
+export async function* readRequests(path: string): AsyncIterable<RequestInput> {
   let lineNo = 0;
-  for await (const line of createInterface({ input: path === '-' ? process.stdin : createReadStream(path), crlfDelay: Infinity })) {
+  const input = path === '-' ? process.stdin : createReadStream(path);
+  for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
     lineNo += 1;
+    const line = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
     if (!line.trim()) continue;
     try {
-      requests.push(JSON.parse(line) as RequestInput);
+      yield JSON.parse(line) as RequestInput;
     } catch (err) {
       throw new Error(`${path}:${lineNo}: not JSON (${(err as Error).message})`);
     }
   }
-  return requests;
 }

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { z } from 'zod';
-import { DEFAULT_TASK_QUEUE, resultsDir, temporalAddress, temporalNamespace } from '../config';
+import { DEFAULT_TASK_QUEUE, temporalAddress, temporalNamespace } from '../config';
 import { DEFAULT_RETRY_ON, DEFAULT_TIMING, type JobInput, type JobTiming } from '../job';
-import { prepareRequests } from '../requests';
 import { checkRegistry, schemaNameOf, type SchemaRegistry } from '../schema';
-import { FileResultStore, type ResultStore } from '../store';
+import { defaultStoreUrl, openStore, type JobStore } from '../store';
 import type { ItemErrorType, ProviderName, RequestInput } from '../types';
-import { findJobProblems, InvalidJobError } from '../validate-job';
+import { JobChecker } from '../validate-job';
+import { writeRequests } from '../write-requests';
 import { JobIdInUseError } from './errors';
-import { BatchJobHandle } from './job-handle';
+import { BatchJobHandle, STORE_MEMO } from './job-handle';
 
 export interface DurabatchOptions {
   /** The schemas jobs may use, by name; the worker must be given the same registry. */
@@ -19,15 +19,19 @@ export interface DurabatchOptions {
   address?: string;
   namespace?: string;
   taskQueue?: string;
-  /** Where results are read from; must be the store the worker writes to. */
-  store?: ResultStore;
+  /**
+   * The job store (requests and outcomes): an open store, or its URL (a directory or `postgres://...`).
+   * Default: `DURABATCH_STORE`, else `<DURABATCH_HOME>/store`. Workers must use the same store.
+   */
+  store?: JobStore | string;
 }
 
 export interface StartOptions<S extends z.ZodType> {
   provider: ProviderName;
   model: string;
   schema: S;
-  requests: RequestInput[];
+  /** Any number of requests: an array, or any (async) iterable, read once and streamed into the store. */
+  requests: Iterable<RequestInput> | AsyncIterable<RequestInput>;
   /** Also the workflow ID. Starting the same job again returns it; another job under a used ID is refused. */
   jobId?: string;
   maxTokens?: number;
@@ -39,32 +43,43 @@ export interface StartOptions<S extends z.ZodType> {
   timing?: Partial<JobTiming>;
 }
 
-/** Requests travel in the workflow input; above this they would crowd history (Temporal warns at 512 KiB). */
-export const MAX_INLINE_REQUEST_BYTES = 384 * 1024;
-
 export class Durabatch {
   readonly taskQueue: string;
-  readonly store: ResultStore;
   private readonly schemas: SchemaRegistry;
+  private storeOpening?: Promise<JobStore>;
 
   constructor(
     readonly client: Client,
-    options: Omit<DurabatchOptions, 'client' | 'address' | 'namespace'>,
+    private readonly options: Omit<DurabatchOptions, 'client' | 'address' | 'namespace'>,
   ) {
     checkRegistry(options.schemas);
     this.schemas = options.schemas;
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
-    this.store = options.store ?? new FileResultStore(resultsDir());
+  }
+
+  /** The job store, opened on first use (a PostgreSQL store creates its tables then). */
+  store(): Promise<JobStore> {
+    const { store } = this.options;
+    this.storeOpening ??= typeof store === 'object' ? Promise.resolve(store) : openStore(store ?? defaultStoreUrl());
+    return this.storeOpening;
   }
 
   /**
-   * Validates a job completely, then starts its workflow. Bad input throws InvalidJobError; nothing
-   * is started. A job ID names one job: starting the same job again (same ID, same definition) returns
-   * the existing job, running or finished, so a client that retries its start never runs a job twice;
-   * a different job under a used ID throws JobIdInUseError.
+   * Checks a job completely while its requests stream into the store, then starts its workflow with
+   * a reference to them. Bad input throws InvalidJobError listing every problem; nothing is started
+   * and nothing is left in the store. A job ID names one job: starting the same job again (same ID,
+   * same definition) returns the existing job, running or finished, so a client that retries its
+   * start never runs a job twice; a different job under a used ID throws JobIdInUseError.
    */
   async start<S extends z.ZodType>(options: StartOptions<S>): Promise<BatchJobHandle<z.output<S>>> {
-    const input = this.buildInput(options);
+    const { input, checker } = this.prepare(options);
+    const store = await this.store();
+    const source = await writeRequests(store, input.jobId, options.requests, checker, {
+      provider: input.provider,
+      model: input.model,
+      schemaName: input.schemaName,
+    });
+    input.source = source;
     const definition = jobDefinitionDigest(input);
     try {
       await this.client.workflow.start('batchJobWorkflow', {
@@ -73,19 +88,21 @@ export class Durabatch {
         args: [input],
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { [DEFINITION_MEMO]: definition },
-        staticSummary: `${input.provider} ${input.model}: ${input.requests.length} requests → ${input.schemaName}`,
+        memo: { [DEFINITION_MEMO]: definition, [STORE_MEMO]: { id: source.storeId, url: source.storeUrl }, [SET_MEMO]: source.set },
+        staticSummary: `${input.provider} ${input.model}: ${source.count} requests → ${input.schemaName}`,
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      await this.assertSameJob(input.jobId, definition);
+      await this.assertSameJob(input.jobId, definition, store, source.set);
     }
     return this.getJob(input.jobId, options.schema);
   }
 
-  private async assertSameJob(jobId: string, definition: string): Promise<void> {
+  private async assertSameJob(jobId: string, definition: string, store: JobStore, set: string): Promise<void> {
     const existing = await this.client.workflow.getHandle(jobId).describe();
     if (existing.memo?.[DEFINITION_MEMO] === definition) return;
+    // The set just written belongs to no job (unless the other job has the very same requests).
+    if (existing.memo?.[SET_MEMO] !== set) await store.deleteRequestSet(jobId, set);
     throw new JobIdInUseError(
       `job ID "${jobId}" already names a different job (${existing.status.name.toLowerCase()}, started ` +
         `${existing.startTime.toISOString()}): choose another jobId, or leave it out for a fresh one`,
@@ -95,20 +112,17 @@ export class Durabatch {
 
   /** A handle to an existing job, e.g. from another process. */
   getJob<S extends z.ZodType>(jobId: string, _schema?: S): BatchJobHandle<z.output<S>> {
-    return new BatchJobHandle(jobId, this.client.workflow.getHandle(jobId), this.store);
+    return new BatchJobHandle(jobId, this.client.workflow.getHandle(jobId), () => this.store());
   }
 
-  /** The workflow input for a job, after every check that needs no worker. */
-  buildInput<S extends z.ZodType>(options: StartOptions<S>): JobInput {
+  /** The workflow input (without its requests) and the checker the requests go through, after every check that needs no requests. */
+  prepare<S extends z.ZodType>(options: StartOptions<S>): { input: JobInput; checker: JobChecker } {
     const schemaName = schemaNameOf(this.schemas, options.schema);
-    const { requests, problems } = prepareRequests(options.requests);
-    if (!schemaName) problems.push('schema is not in the registry given to Durabatch (and the worker): add it to `schemas`');
     const input: JobInput = {
       jobId: options.jobId ?? newJobId(),
       provider: options.provider,
       model: options.model,
       schemaName: schemaName ?? '',
-      requests,
       params: {
         ...(options.maxTokens !== undefined && { maxTokens: options.maxTokens }),
         ...(options.temperature !== undefined && { temperature: options.temperature }),
@@ -117,14 +131,15 @@ export class Durabatch {
       retryOn: options.retryOn ?? DEFAULT_RETRY_ON,
       timing: { ...DEFAULT_TIMING, ...options.timing },
     };
-    if (problems.length === 0) problems.push(...findJobProblems({ ...input, schema: options.schema }));
-    const bytes = Buffer.byteLength(JSON.stringify(requests));
-    if (bytes > MAX_INLINE_REQUEST_BYTES) {
-      problems.push(`requests total ${bytes} bytes; a job takes at most ${MAX_INLINE_REQUEST_BYTES} bytes of requests for now: split it into several jobs`);
-    }
-    if (problems.length) throw new InvalidJobError(problems);
-    return input;
+    const checker = new JobChecker({ ...input, schema: options.schema });
+    if (!schemaName) checker.problem('schema is not in the registry given to Durabatch (and the worker): add it to `schemas`');
+    if (!isIterable(options.requests)) checker.problem('requests must be an array (or an iterable) of chat requests');
+    return { input, checker };
   }
+}
+
+function isIterable(value: unknown): boolean {
+  return value != null && (typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function' || typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') && typeof value !== 'string';
 }
 
 /** Connects to Temporal and returns a client for starting and watching jobs. */
@@ -140,6 +155,8 @@ export async function createDurabatch(options: DurabatchOptions): Promise<Duraba
 
 /** Memo key of the job definition's digest: how a repeated start recognises its own job. */
 const DEFINITION_MEMO = 'durabatchDefinition';
+/** Memo key of the job's request set (the store's identity is under STORE_MEMO). */
+const SET_MEMO = 'durabatchRequestSet';
 
 function jobDefinitionDigest(input: JobInput): string {
   return createHash('sha256').update(JSON.stringify(input)).digest('hex');

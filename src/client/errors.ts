@@ -25,6 +25,21 @@ export class JobIdInUseError extends Error {
   }
 }
 
+/** A client whose job store is not the one the job was started with: it would read nothing, or the wrong data. */
+export class StoreMismatchError extends Error {
+  override name = 'StoreMismatchError';
+  constructor(
+    readonly jobId: string,
+    readonly jobStore: { id: string; url: string },
+    readonly clientStore: { id: string; url: string },
+  ) {
+    super(
+      `job ${jobId} was started with the job store ${jobStore.url}, but this client uses ${clientStore.url}: ` +
+        `pass --store ${jobStore.url} (or set DURABATCH_STORE=${jobStore.url})`,
+    );
+  }
+}
+
 /** Digs the innermost failure out of Temporal's wrapping (workflow -> activity -> application). */
 export function rootFailure(err: unknown): { message: string; type?: string } {
   let current: unknown = err instanceof WorkflowFailedError ? err.cause : err;

@@ -1,3 +1,3 @@
-export { createDurabatch, Durabatch, MAX_INLINE_REQUEST_BYTES, type DurabatchOptions, type StartOptions } from './durabatch';
-export { BatchJobHandle } from './job-handle';
-export { JobFailedError, JobIdInUseError } from './errors';
+export { createDurabatch, Durabatch, type DurabatchOptions, type StartOptions } from './durabatch';
+export { BatchJobHandle, type ResultsOptions } from './job-handle';
+export { JobFailedError, JobIdInUseError, StoreMismatchError } from './errors';

@@ -1,17 +1,25 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import type { JobStatus, JobSummary } from '../job';
-import { latestOutcomes, type ResultStore } from '../store';
+import type { JobStore, StoreIdentity, StoredOutcome } from '../store';
 import type { BatchOutcome } from '../types';
 import { cancelSignal, statusQuery } from '../../workflows/messages';
-import { JobFailedError, rootFailure } from './errors';
+import { JobFailedError, rootFailure, StoreMismatchError } from './errors';
+
+/** Memo key under which `start` records the job's store (kept here so the handle needs no client import). */
+export const STORE_MEMO = 'durabatchStore';
+
+export interface ResultsOptions {
+  /** Only successes, or only failures. */
+  only?: 'ok' | 'errors';
+}
 
 /** A running or finished job. Every method is safe to call from any process, any time. */
 export class BatchJobHandle<T> {
   constructor(
     readonly jobId: string,
     private readonly workflow: WorkflowHandle,
-    private readonly store: ResultStore,
+    private readonly openStore: () => Promise<JobStore>,
   ) {}
 
   /**
@@ -47,25 +55,45 @@ export class BatchJobHandle<T> {
   }
 
   /**
-   * Waits for the job to end, then returns one typed outcome per request, in request order.
-   * A job cancelled through Temporal still gives what finished before the cancel.
+   * Waits for the job to end, then streams one typed outcome per request, in request order, from
+   * the job store (memory stays flat whatever the job's size). A job cancelled through Temporal
+   * still gives what finished before the cancel. A client on another store than the job's throws
+   * StoreMismatchError rather than yield nothing.
    */
-  async results(): Promise<BatchOutcome<T>[]> {
+  async *results(opts: ResultsOptions = {}): AsyncIterable<BatchOutcome<T>> {
     try {
       await this.workflow.result();
     } catch (err) {
       if (!(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure)) await this.result();
     }
-    const latest = await latestOutcomes(this.store, this.jobId);
-    return [...latest.values()].map((o) =>
-      o.ok
-        ? { customId: o.customId, ok: true, data: o.data as T, ...(o.usage && { usage: o.usage }), attempts: o.attempt }
-        : { customId: o.customId, ok: false, error: o.error!, attempts: o.attempt },
-    );
+    const store = await this.checkedStore();
+    for await (const o of store.readLatestOutcomes(this.jobId, opts)) yield toOutcome<T>(o);
+  }
+
+  /** `results()` collected into an array: for jobs small enough to hold in memory. */
+  async allResults(opts: ResultsOptions = {}): Promise<BatchOutcome<T>[]> {
+    const all: BatchOutcome<T>[] = [];
+    for await (const outcome of this.results(opts)) all.push(outcome);
+    return all;
   }
 
   /** Where the job's results are stored. */
-  resultsLocation(): string {
-    return this.store.describe(this.jobId);
+  async resultsLocation(): Promise<string> {
+    return (await this.openStore()).describe(this.jobId);
   }
+
+  /** This client's store, once it is known to be the job's. */
+  private async checkedStore(): Promise<JobStore> {
+    const store = await this.openStore();
+    const { memo } = await this.workflow.describe();
+    const started = memo?.[STORE_MEMO] as StoreIdentity | undefined;
+    if (started && started.id !== store.identity.id) throw new StoreMismatchError(this.jobId, started, store.identity);
+    return store;
+  }
+}
+
+function toOutcome<T>(o: StoredOutcome): BatchOutcome<T> {
+  return o.ok
+    ? { customId: o.customId, ok: true, data: o.data as T, ...(o.usage && { usage: o.usage }), attempts: o.attempt }
+    : { customId: o.customId, ok: false, error: o.error!, attempts: o.attempt };
 }

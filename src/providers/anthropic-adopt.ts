@@ -86,7 +86,7 @@ export async function findOrphan(client: Anthropic, search: OrphanSearch): Promi
 export async function* verifiedResults(
   client: Anthropic,
   batchId: string,
-  requests: readonly PreparedRequest[],
+  requests: ReadonlyArray<Pick<PreparedRequest, 'customId'>>,
   sentinel: string,
   maxHeld = MAX_HELD_LINES,
 ): AsyncIterable<MessageBatchIndividualResponse> {

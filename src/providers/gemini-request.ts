@@ -65,9 +65,25 @@ export function toWireRequest(request: PreparedRequest, config: GenerationConfig
   return { contents, ...(system && { systemInstruction: { parts: [{ text: system }] } }), generationConfig: config };
 }
 
-/** One line of the JSONL input file, newline included. */
+/**
+ * One line of the JSONL input file, newline included: `{"key","request":{contents, systemInstruction?,
+ * generationConfig}}`. The generation config (with the schema, most of each line) is serialised
+ * once per chunk and spliced in. Byte-for-byte what JSON.stringify of the line object gives.
+ */
 export function inputLine(request: PreparedRequest, config: GenerationConfig): string {
-  return JSON.stringify({ key: request.customId, request: toWireRequest(request, config) }) + '\n';
+  const { system, contents } = split(request);
+  const instruction = system ? `,"systemInstruction":${JSON.stringify({ parts: [{ text: system }] })}` : '';
+  return `{"key":${JSON.stringify(request.customId)},"request":{"contents":${JSON.stringify(contents)}${instruction},"generationConfig":${configJson(config)}}}\n`;
+}
+
+const configTexts = new WeakMap<GenerationConfig, string>();
+function configJson(config: GenerationConfig): string {
+  let text = configTexts.get(config);
+  if (text === undefined) {
+    text = JSON.stringify(config);
+    configTexts.set(config, text);
+  }
+  return text;
 }
 
 /** The same request for `batches.create({src: InlinedRequest[]})`; `metadata.key` comes back with its response. */

@@ -34,15 +34,27 @@ function buildSharedBody(chunk: ChunkShape): Record<string, unknown> {
   };
 }
 
+/**
+ * One JSONL input line: `{"custom_id","method","url","body":{...shared, "messages"}}`. The shared
+ * part (model, parameters, schema: most of each line) is serialised once per chunk and spliced in;
+ * only the ID and the messages are serialised per line. Byte-for-byte what JSON.stringify of the
+ * whole line object gives.
+ */
 export function inputLine(request: PreparedRequest, body: Record<string, unknown>): string {
-  return (
-    JSON.stringify({
-      custom_id: request.customId,
-      method: 'POST',
-      url: OPENAI_ENDPOINT,
-      body: { ...body, messages: request.messages },
-    }) + '\n'
-  );
+  return `{"custom_id":${JSON.stringify(request.customId)},"method":"POST","url":"${OPENAI_ENDPOINT}","body":{${splicedBody(body)}"messages":${JSON.stringify(request.messages)}}}\n`;
+}
+
+const splicedBodies = new WeakMap<Record<string, unknown>, string>();
+
+/** The shared body's members as JSON text, ready to have `"messages"` appended. */
+function splicedBody(body: Record<string, unknown>): string {
+  let text = splicedBodies.get(body);
+  if (text === undefined) {
+    const members = JSON.stringify(body).slice(1, -1);
+    text = members ? `${members},` : '';
+    splicedBodies.set(body, text);
+  }
+  return text;
 }
 
 interface OutputLine {

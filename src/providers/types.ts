@@ -33,6 +33,12 @@ export interface ChunkSpec {
   output: StructuredOutput;
 }
 
+/** The custom IDs of a submission's requests, in order, and its tag: all that reading its results needs. */
+export interface ChunkIds {
+  requests: ReadonlyArray<Pick<PreparedRequest, 'customId'>>;
+  tag: string;
+}
+
 /** What the submit activity knows about earlier tries of the same submission. */
 export interface SubmitContext {
   /** When the first try of this submission started (ms since epoch); a window to search for orphans. */
@@ -91,7 +97,7 @@ export interface ProviderAdapter {
    * Streams every item's answer; items the provider never reports are the caller's to account for.
    * `chunk` is the submission the batch was created for (adapters may verify the batch against it).
    */
-  results(batchId: string, chunk: Pick<ChunkSpec, 'requests' | 'tag'>): AsyncIterable<RawItemResult>;
+  results(batchId: string, chunk: ChunkIds): AsyncIterable<RawItemResult>;
 }
 
 /** Where adapters send their HTTP calls. */

@@ -1,58 +1,335 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ResultStore, StoredOutcome } from './types';
-
-const CHUNK_FILE = /^attempt-(\d+)-chunk-(\d+)\.jsonl$/;
+import { jobPath } from './safe-path';
+import type {
+  JobMeta,
+  JobStore,
+  OutcomeWriter,
+  RequestSetInfo,
+  RequestWriter,
+  StoreIdentity,
+  StoredOutcome,
+  StoredRequest,
+} from './types';
 
 /**
- * Results as JSONL files: `<root>/<jobId>/attempt-<a>-chunk-<c>.jsonl`. Written to a temporary
- * name and renamed, so a reader never sees half a chunk and a rewrite replaces it whole.
+ * The embedded default store: a directory, for one host (or a shared volume).
+ *
+ *   <root>/store.json                         the store's identity
+ *   <root>/jobs/<job>/sets/<set>/items.jsonl  the requests, one `{i, id, m}` line each, + items.index.json
+ *   <root>/jobs/<job>/attempts/a<k>.jsonl     attempt k's items (k > 1), copied from the requests, + index
+ *   <root>/jobs/<job>/outcomes/a<k>-c<c>.jsonl one chunk's outcomes
+ *
+ * Every file is written under a temporary name and renamed, so a reader never sees half of one and
+ * a rewrite replaces it whole. Item files carry a sparse index (the byte offset of every
+ * INDEX_EVERY-th line), so a chunk's range is read by seeking, not by reading the job.
  */
-export class FileResultStore implements ResultStore {
-  constructor(private readonly root: string) {}
+const INDEX_EVERY = 1024;
+const OUTCOME_FILE = /^a(\d+)-c(\d+)\.jsonl$/;
+
+interface ItemLine {
+  i: number;
+  id: string;
+  m: StoredRequest['messages'];
+}
+
+export class FileJobStore implements JobStore {
+  private constructor(
+    private readonly root: string,
+    readonly identity: StoreIdentity,
+  ) {}
+
+  static async open(dir: string): Promise<FileJobStore> {
+    const root = resolve(dir);
+    await mkdir(join(root, 'jobs'), { recursive: true });
+    return new FileJobStore(root, { id: await storeId(root), url: root });
+  }
 
   describe(jobId: string): string {
     return this.jobDir(jobId);
   }
 
-  async writeChunk(jobId: string, attempt: number, chunk: number, outcomes: StoredOutcome[]): Promise<void> {
-    const dir = this.jobDir(jobId);
+  private jobDir(jobId: string, ...parts: string[]): string {
+    return jobPath(join(this.root, 'jobs'), jobId, ...parts);
+  }
+
+  // ── requests ───────────────────────────────────────────────────────────────────────────────
+
+  async openRequestWriter(jobId: string): Promise<RequestWriter> {
+    const staging = this.jobDir(jobId, `.staging-${randomUUID()}`);
+    await mkdir(staging, { recursive: true });
+    const items = await IndexedLineWriter.create(join(staging, 'items'));
+    const setsDir = this.jobDir(jobId, 'sets');
+    return {
+      write: (requests) => items.write(requests.map((r) => JSON.stringify({ i: r.idx, id: r.customId, m: r.messages } satisfies ItemLine))),
+      commit: async (summary, meta) => {
+        await items.finish();
+        const info: RequestSetInfo = { set: summary.digest.slice(0, 32), ...summary };
+        await writeFile(join(staging, 'set.json'), JSON.stringify({ ...info, meta, createdAt: new Date().toISOString() }));
+        await mkdir(setsDir, { recursive: true });
+        try {
+          await rename(staging, join(setsDir, info.set));
+        } catch (err) {
+          // Already there: the same requests, committed before (a repeated start). Keep that one.
+          if (!['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+          await rm(staging, { recursive: true, force: true });
+        }
+        return info;
+      },
+      abort: async () => {
+        await items.finish().catch(() => undefined);
+        await rm(staging, { recursive: true, force: true });
+      },
+    };
+  }
+
+  async requestSet(jobId: string, set: string): Promise<RequestSetInfo | undefined> {
+    const text = await readFile(this.setFile(jobId, set, 'set.json'), 'utf8').catch(ifMissing(undefined));
+    if (text === undefined) return undefined;
+    const { count, bytes, digest } = JSON.parse(text) as RequestSetInfo & { meta: JobMeta };
+    return { set, count, bytes, digest };
+  }
+
+  async deleteRequestSet(jobId: string, set: string): Promise<void> {
+    await rm(this.setFile(jobId, set), { recursive: true, force: true });
+  }
+
+  private setFile(jobId: string, set: string, ...parts: string[]): string {
+    if (!/^[0-9a-f]{32}$/.test(set)) throw new Error(`not a request set of this store: ${JSON.stringify(set)}`);
+    return this.jobDir(jobId, 'sets', set, ...parts);
+  }
+
+  // ── attempts ───────────────────────────────────────────────────────────────────────────────
+
+  async prepareAttempt(jobId: string, set: string, attempt: number): Promise<number> {
+    // Only the attempt before is read, and only its failures that may be retried.
+    const wanted: number[] = [];
+    for await (const o of this.attemptOutcomes(jobId, attempt - 1)) if (!o.ok && o.retryable) wanted.push(o.idx);
+    const dir = this.jobDir(jobId, 'attempts');
     await mkdir(dir, { recursive: true });
-    const file = join(dir, `attempt-${attempt}-chunk-${chunk}.jsonl`);
+    const tmp = join(dir, `.a${attempt}-${randomUUID()}`);
+    const out = await IndexedLineWriter.create(tmp);
+    try {
+      const lines: string[] = [];
+      for await (const line of readIndexedLines(this.setFile(jobId, set, 'items'), wanted)) {
+        lines.push(line);
+        if (lines.length >= INDEX_EVERY) await out.write(lines.splice(0));
+      }
+      await out.write(lines);
+      await out.finish();
+      await rename(`${tmp}.index.json`, join(dir, `a${attempt}.index.json`));
+      await rename(`${tmp}.jsonl`, join(dir, `a${attempt}.jsonl`));
+    } finally {
+      await out.finish().catch(() => undefined);
+      await rm(`${tmp}.jsonl`, { force: true });
+      await rm(`${tmp}.index.json`, { force: true });
+    }
+    return wanted.length;
+  }
+
+  async *readAttemptItems(jobId: string, set: string, attempt: number, from: number, count?: number): AsyncIterable<StoredRequest> {
+    const base = attempt === 1 ? this.setFile(jobId, set, 'items') : this.jobDir(jobId, 'attempts', `a${attempt}`);
+    for await (const line of readLineRange(base, from, count)) {
+      const item = JSON.parse(line) as ItemLine;
+      yield { idx: item.i, customId: item.id, messages: item.m };
+    }
+  }
+
+  // ── outcomes ───────────────────────────────────────────────────────────────────────────────
+
+  async openOutcomeWriter(jobId: string, attempt: number, chunk: number): Promise<OutcomeWriter> {
+    const dir = this.jobDir(jobId, 'outcomes');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `a${attempt}-c${chunk}.jsonl`);
     // Unique per write: a retried fetch may run beside its own zombie first try in one process.
     const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-    await writeFile(tmp, outcomes.map((o) => JSON.stringify(o) + '\n').join(''));
-    await rename(tmp, file);
+    const handle = await open(tmp, 'w');
+    let closed = false;
+    const close = async () => {
+      if (!closed) await handle.close();
+      closed = true;
+    };
+    return {
+      write: async (outcomes) => {
+        if (outcomes.length) await handle.write(outcomes.map((o) => JSON.stringify(o) + '\n').join(''));
+      },
+      commit: async () => {
+        await close();
+        await rename(tmp, file);
+      },
+      abort: async () => {
+        await close();
+        await rm(tmp, { force: true });
+      },
+    };
   }
 
-  async clearJob(jobId: string): Promise<void> {
-    await rm(this.jobDir(jobId), { recursive: true, force: true });
-  }
-
-  async *readAll(jobId: string, opts: { beforeAttempt?: number } = {}): AsyncIterable<StoredOutcome> {
-    let names: string[];
-    try {
-      names = await readdir(this.jobDir(jobId));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
+  async *readLatestOutcomes(jobId: string, opts: { only?: 'ok' | 'errors' } = {}): AsyncIterable<StoredOutcome> {
+    const attempts = [...new Set((await this.outcomeFiles(jobId)).map((f) => f.attempt))];
+    // Each attempt's outcomes come in request order; the merge keeps the highest attempt of each item.
+    const streams = attempts.map((a) => this.attemptOutcomes(jobId, a)[Symbol.asyncIterator]());
+    const heads = await Promise.all(streams.map((s) => s.next()));
+    for (;;) {
+      let next: StoredOutcome | undefined;
+      for (const h of heads) {
+        if (h.done) continue;
+        if (!next || h.value.idx < next.idx || (h.value.idx === next.idx && h.value.attempt > next.attempt)) next = h.value;
+      }
+      if (!next) return;
+      const idx = next.idx;
+      for (let i = 0; i < heads.length; i++) {
+        while (!heads[i]!.done && heads[i]!.value.idx === idx) heads[i] = await streams[i]!.next();
+      }
+      if (!opts.only || (opts.only === 'ok') === next.ok) yield next;
     }
-    const files = names
-      .map((name) => ({ name, m: CHUNK_FILE.exec(name) }))
-      .filter((f): f is { name: string; m: RegExpExecArray } => f.m !== null)
-      .filter((f) => opts.beforeAttempt === undefined || Number(f.m[1]) < opts.beforeAttempt)
-      .sort((a, b) => Number(a.m[1]) - Number(b.m[1]) || Number(a.m[2]) - Number(b.m[2]));
-    for (const { name } of files) {
-      const lines = createInterface({ input: createReadStream(join(this.jobDir(jobId), name)), crlfDelay: Infinity });
-      for await (const line of lines) if (line) yield JSON.parse(line) as StoredOutcome;
-    }
   }
 
-  private jobDir(jobId: string): string {
-    // Job IDs are checked on start ([A-Za-z0-9._-]); encode anyway so no ID can leave the root.
-    return join(this.root, encodeURIComponent(jobId));
+  /** One attempt's outcomes in request order: its chunks hold consecutive ranges of the attempt's items. */
+  private async *attemptOutcomes(jobId: string, attempt: number): AsyncIterable<StoredOutcome> {
+    const files = (await this.outcomeFiles(jobId)).filter((f) => f.attempt === attempt).sort((a, b) => a.chunk - b.chunk);
+    for (const f of files) yield* await readChunkOutcomes(f.path);
+  }
+
+  private async outcomeFiles(jobId: string): Promise<Array<{ path: string; attempt: number; chunk: number }>> {
+    const dir = this.jobDir(jobId, 'outcomes');
+    const names = await readdir(dir).catch(ifMissing([] as string[]));
+    return names.flatMap((name) => {
+      const m = OUTCOME_FILE.exec(name);
+      return m ? [{ path: join(dir, name), attempt: Number(m[1]), chunk: Number(m[2]) }] : [];
+    });
+  }
+
+  async clearJob(jobId: string, keepSet: string): Promise<void> {
+    await rm(this.jobDir(jobId, 'attempts'), { recursive: true, force: true });
+    await rm(this.jobDir(jobId, 'outcomes'), { recursive: true, force: true });
+    const sets = await readdir(this.jobDir(jobId, 'sets')).catch(ifMissing([] as string[]));
+    for (const set of sets) if (set !== keepSet) await rm(this.jobDir(jobId, 'sets', set), { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * A chunk's outcome file, in request order. The file holds every write of one fetch: for an item
+ * written twice, a success stands (a failure never replaces it), else the later line does.
+ * Read whole: one chunk is bounded by the provider's batch size, never by the job's.
+ */
+async function readChunkOutcomes(path: string): Promise<StoredOutcome[]> {
+  const byIdx = new Map<number, StoredOutcome>();
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line) continue;
+    const o = JSON.parse(line) as StoredOutcome;
+    const prev = byIdx.get(o.idx);
+    if (!prev || o.ok || !prev.ok) byIdx.set(o.idx, o);
+  }
+  return [...byIdx.values()].sort((a, b) => a.idx - b.idx);
+}
+
+/** The store's random ID, made once; two processes opening a new store at once agree on one. */
+async function storeId(root: string): Promise<string> {
+  const file = join(root, 'store.json');
+  try {
+    await writeFile(file, JSON.stringify({ id: randomUUID(), createdAt: new Date().toISOString() }), { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  for (let tries = 0; ; tries++) {
+    const text = await readFile(file, 'utf8');
+    // A racing creator may not have written its bytes yet.
+    if (text) return (JSON.parse(text) as { id: string }).id;
+    if (tries > 50) throw new Error(`${file} is empty`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function ifMissing<T>(value: T): (err: NodeJS.ErrnoException) => T {
+  return (err) => {
+    if (err.code === 'ENOENT') return value;
+    throw err;
+  };
+}
+
+/** `<base>.jsonl` with `<base>.index.json`: the byte offset of line 0, INDEX_EVERY, 2·INDEX_EVERY, ... */
+class IndexedLineWriter {
+  private lines = 0;
+  private bytes = 0;
+  private readonly offsets: number[] = [];
+  private done = false;
+
+  private constructor(
+    private readonly base: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  static async create(base: string): Promise<IndexedLineWriter> {
+    return new IndexedLineWriter(base, await open(`${base}.jsonl`, 'w'));
+  }
+
+  async write(lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
+    for (const line of lines) {
+      if (this.lines % INDEX_EVERY === 0) this.offsets.push(this.bytes);
+      this.bytes += Buffer.byteLength(line) + 1;
+      this.lines += 1;
+    }
+    await this.handle.write(lines.join('\n') + '\n');
+  }
+
+  async finish(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.handle.close();
+    await writeFile(`${this.base}.index.json`, JSON.stringify({ every: INDEX_EVERY, lines: this.lines, offsets: this.offsets }));
+  }
+}
+
+interface LineIndex {
+  every: number;
+  lines: number;
+  offsets: number[];
+}
+
+async function readIndex(base: string): Promise<LineIndex> {
+  return JSON.parse(await readFile(`${base}.index.json`, 'utf8')) as LineIndex;
+}
+
+/** Lines `from` .. `from + count - 1` of an indexed file: one seek, then a sequential read. */
+async function* readLineRange(base: string, from: number, count?: number): AsyncIterable<string> {
+  const index = await readIndex(base);
+  const end = Math.min(index.lines, count === undefined ? Infinity : from + count);
+  if (from >= end) return;
+  const block = Math.floor(from / index.every);
+  let line = block * index.every;
+  const input = createReadStream(`${base}.jsonl`, { start: index.offsets[block] });
+  try {
+    for await (const text of createInterface({ input, crlfDelay: Infinity })) {
+      if (line >= from) yield text;
+      line += 1;
+      if (line >= end) return;
+    }
+  } finally {
+    input.destroy();
+  }
+}
+
+/** The lines at the given (ascending) positions of an indexed file, reading only the blocks that hold them. */
+async function* readIndexedLines(base: string, positions: number[]): AsyncIterable<string> {
+  if (positions.length === 0) return;
+  const index = await readIndex(base);
+  let i = 0;
+  while (i < positions.length) {
+    const block = Math.floor(positions[i]! / index.every);
+    const blockEnd = (block + 1) * index.every;
+    const want = new Set<number>();
+    while (i < positions.length && positions[i]! < blockEnd) want.add(positions[i++]!);
+    let line = block * index.every;
+    for await (const text of readLineRange(base, line, index.every)) {
+      if (want.has(line)) yield text;
+      line += 1;
+    }
   }
 }

@@ -1,9 +1,9 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { DEFAULT_TASK_QUEUE, resultsDir, temporalAddress, temporalNamespace } from '../config';
+import { DEFAULT_TASK_QUEUE, temporalAddress, temporalNamespace } from '../config';
 import { ProviderRegistry, type ProviderConfig } from '../providers';
 import { checkRegistry, type SchemaRegistry } from '../schema';
-import { FileResultStore, type ResultStore } from '../store';
+import { defaultStoreUrl, openStore, type JobStore } from '../store';
 
 export interface DurabatchWorkerOptions {
   /** The same schema registry the client uses. */
@@ -14,7 +14,8 @@ export interface DurabatchWorkerOptions {
   address?: string;
   namespace?: string;
   taskQueue?: string;
-  store?: ResultStore;
+  /** The job store: an open store or its URL (default `DURABATCH_STORE`, else `<DURABATCH_HOME>/store`); the clients' store. */
+  store?: JobStore | string;
   /** A prebuilt workflow bundle (tests build it once per suite). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
@@ -25,6 +26,7 @@ export const WORKFLOWS_PATH = require.resolve('../../workflows');
 /** A worker that runs batchJobWorkflow and its activities. Call `run()` (or `runUntil`). */
 export async function createDurabatchWorker(options: DurabatchWorkerOptions): Promise<Worker> {
   checkRegistry(options.schemas);
+  const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? defaultStoreUrl());
   const connection = options.connection ?? (await NativeConnection.connect({ address: options.address ?? temporalAddress() }));
   return Worker.create({
     connection,
@@ -33,7 +35,7 @@ export async function createDurabatchWorker(options: DurabatchWorkerOptions): Pr
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({
       providers: new ProviderRegistry(options.providers ?? {}),
-      store: options.store ?? new FileResultStore(resultsDir()),
+      store,
       schemas: options.schemas,
     }),
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',

@@ -5,17 +5,24 @@ import type { ProviderConfig } from '../../src/providers';
 import type { TestEnv } from './test-env';
 
 /** Starts test/helpers/worker-process.ts in a child process and resolves once it polls its task queue. */
-export async function startChildWorker(env: TestEnv, providers: Partial<ProviderConfig> = {}): Promise<ChildProcess> {
+export async function startChildWorker(
+  env: TestEnv,
+  providers: Partial<ProviderConfig> = {},
+  /** Another working directory and DURABATCH_HOME: a worker "on another host" that shares only the store URL. */
+  opts: { cwd?: string; home?: string; storeUrl?: string } = {},
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'worker-process.ts')], {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: env.server.address,
       TASK_QUEUE: env.taskQueue,
       EMULATOR_URL: env.emulator.url,
-      RESULTS_DIR: env.resultsDir,
+      DURABATCH_STORE: opts.storeUrl ?? env.storeUrl,
+      ...(opts.home && { DURABATCH_HOME: opts.home }),
       WORKER_PROVIDERS: JSON.stringify(providers),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
+    ...(opts.cwd && { cwd: opts.cwd }),
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -14,7 +14,7 @@ import type { FaultConfig } from '../../src/emulator/engine';
 import type { JobTiming } from '../../src/job';
 import { SEARCH_ATTRIBUTES } from '../../src/search-attributes';
 import type { ProviderConfig } from '../../src/providers';
-import { FileResultStore } from '../../src/store';
+import { openStore, type JobStore } from '../../src/store';
 import { createDurabatchWorker, WORKFLOWS_PATH } from '../../src/worker';
 import { testSchemas } from './schemas';
 
@@ -29,7 +29,9 @@ export interface TestEnv {
   emulator: Emulator;
   client: Client;
   durabatch: Durabatch;
-  resultsDir: string;
+  /** The job store every worker and the client use, and its URL. */
+  store: JobStore;
+  storeUrl: string;
   taskQueue: string;
   workflowBundle: { code: string };
   /** Starts an in-process worker (optionally pointed elsewhere than the emulator). */
@@ -47,8 +49,8 @@ export async function startTestEnv(
     startWorker?: boolean;
     serverArgs?: string[];
     providers?: Partial<ProviderConfig>;
-    /** Where results go (default: a new temporary directory, removed on close). */
-    resultsDir?: string;
+    /** The job store's URL (default: a new temporary directory, removed on close). */
+    storeUrl?: string;
   } = {},
 ): Promise<TestEnv> {
   if (!runtimeQuiet) {
@@ -58,8 +60,9 @@ export async function startTestEnv(
   }
   const server = await startDevServer({ searchAttributes: { ...SEARCH_ATTRIBUTES }, extraArgs: opts.serverArgs });
   const emulator = await startEmulator({ port: 0, faults: FAST_FAULTS });
-  const resultsDir = opts.resultsDir ?? (await mkdtemp(join(tmpdir(), 'durabatch-results-')));
-  const store = new FileResultStore(resultsDir);
+  const tempStore = opts.storeUrl ? undefined : await mkdtemp(join(tmpdir(), 'durabatch-store-'));
+  const storeUrl = opts.storeUrl ?? tempStore!;
+  const store = await openStore(storeUrl);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: server.namespace });
   const taskQueue = `test-${Math.random().toString(36).slice(2, 8)}`;
@@ -72,7 +75,8 @@ export async function startTestEnv(
     emulator,
     client,
     durabatch,
-    resultsDir,
+    store,
+    storeUrl,
     taskQueue,
     workflowBundle,
     async startWorker({ emulator: useEmulator = true } = {}) {
@@ -104,7 +108,8 @@ export async function startTestEnv(
       await connection.close();
       await emulator.close();
       await server.stop();
-      await rm(resultsDir, { recursive: true, force: true });
+      await store.close();
+      if (tempStore) await rm(tempStore, { recursive: true, force: true });
     },
   };
   if (opts.startWorker !== false) await env.startWorker();

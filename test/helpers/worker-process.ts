@@ -1,10 +1,9 @@
 /**
  * A durabatch worker in its own process, so a test can kill it with SIGKILL mid-job.
- * Configured by environment: TEMPORAL_ADDRESS, TASK_QUEUE, EMULATOR_URL, RESULTS_DIR, and
+ * Configured by environment: TEMPORAL_ADDRESS, TASK_QUEUE, EMULATOR_URL, DURABATCH_STORE, and
  * WORKER_PROVIDERS (JSON: more provider settings, e.g. Gemini's inlineMaxBytes).
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { FileResultStore } from '../../src/store';
 import { createDurabatchWorker } from '../../src/worker';
 import { testSchemas } from './schemas';
 
@@ -15,7 +14,6 @@ async function main(): Promise<void> {
     address: process.env.TEMPORAL_ADDRESS,
     taskQueue: process.env.TASK_QUEUE,
     providers: { ...JSON.parse(process.env.WORKER_PROVIDERS ?? '{}'), emulatorUrl: process.env.EMULATOR_URL },
-    store: new FileResultStore(process.env.RESULTS_DIR!),
   });
   const running = worker.run();
   process.stdout.write('worker ready\n');

@@ -15,7 +15,7 @@ describe('bad input is rejected before any provider call', () => {
   let durabatch: Durabatch;
   before(async () => {
     env = await startTestEnv();
-    durabatch = new Durabatch(env.client, { schemas: { User, WithDate, NotAnObject }, taskQueue: env.taskQueue, store: env.durabatch.store });
+    durabatch = new Durabatch(env.client, { schemas: { User, WithDate, NotAnObject }, taskQueue: env.taskQueue, store: env.store });
   });
   after(async () => {
     await env?.close();
@@ -51,6 +51,9 @@ describe('bad input is rejected before any provider call', () => {
     await rejected({ schema: z.object({ a: z.string() }) }, /not in the registry/);
     await rejected({ maxTokens: 0 }, /maxTokens/);
     await rejected({ jobId: 'has spaces' }, /job ID/);
+    // Names of directories, never of jobs: the store would remove what they point at.
+    await rejected({ jobId: '.' }, /job ID "\." must be .* starting with a letter or digit/);
+    await rejected({ jobId: '..' }, /job ID "\.\." must be .* starting with a letter or digit/);
     await rejected({ timing: { pollInitialMs: 0 } }, /timing.pollInitialMs must be at least 10 ms/);
     await rejected({ timing: { pollInitialMs: 5000, pollMaxMs: 1000 } }, /timing.pollMaxMs must be at least timing.pollInitialMs/);
     // Nothing was started and no provider was called.
@@ -96,10 +99,20 @@ describe('bad input is rejected before any provider call', () => {
     await env.client.workflow.start('batchJobWorkflow', { taskQueue: env.taskQueue, workflowId: unknownSchema.jobId, args: [unknownSchema] });
     await assert.rejects(durabatch.getJob(unknownSchema.jobId).result(), /schema "Nope" is not registered on this worker/);
 
+    // A job ID of "." or ".." fails before the store is touched: the other jobs' data stays.
+    const kept = await durabatch.start({ provider: 'openai', model: 'gpt-4o-mini', schema: User, requests: USER_REQUESTS, jobId: 'kept-job' });
+    await kept.result();
+    for (const jobId of ['.', '..']) {
+      await env.client.workflow.start('batchJobWorkflow', { taskQueue: env.taskQueue, workflowId: jobId, args: [{ ...unknownSchema, jobId, schemaName: 'User' }] });
+      await assert.rejects(durabatch.getJob(jobId).result(), /must be 1-200 characters .* starting with a letter or digit/);
+    }
+    assert.equal((await kept.allResults()).length, 3, 'the store still holds the other job');
+    const batchesBefore = env.emulator.stats().batchesCreated;
+
     // Not retried forever: an unknown provider fails the job at once.
     const unknownProvider = { ...unknownSchema, jobId: 'raw-unknown-provider', schemaName: 'User', provider: 'acme' as never };
     await env.client.workflow.start('batchJobWorkflow', { taskQueue: env.taskQueue, workflowId: unknownProvider.jobId, args: [unknownProvider] });
     await assert.rejects(durabatch.getJob(unknownProvider.jobId).result(), /unknown provider "acme" \(use openai, anthropic, gemini\)/);
-    assert.equal(env.emulator.stats().batchesCreated, 0);
+    assert.equal(env.emulator.stats().batchesCreated, batchesBefore);
   });
 });

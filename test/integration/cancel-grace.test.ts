@@ -30,7 +30,7 @@ describe('a provider batch that does not finish cancelling', () => {
     assert.equal(summary.phase, 'cancelled');
     assert.deepEqual(summary.counts, { total: 3, succeeded: 0, failed: 3, pending: 0 });
     assert.equal(env.emulator.engine.phase(emulatedBatch(env, batchId)), 'cancelling', 'the provider is still at it');
-    const results = await job.results();
+    const results = await job.allResults();
     assert.equal(results.length, 3);
     for (const r of results) {
       assert.ok(!r.ok && r.error.type === 'cancelled');

@@ -41,7 +41,7 @@ describe('the durabatch CLI', () => {
   before(async () => {
     home = await mkdtemp(join(tmpdir(), 'durabatch-cli-'));
     // The worker writes where the CLI (DURABATCH_HOME) reads.
-    env = await startTestEnv({ resultsDir: join(home, 'results') });
+    env = await startTestEnv({ storeUrl: join(home, 'store') });
   });
   after(async () => {
     await env?.close();

@@ -40,7 +40,7 @@ describe(`${profile.label}: batch jobs on a real Temporal dev server`, () => {
 
   it('runs the example end to end: three typed users', async () => {
     const job = await start('example');
-    const results = await job.results();
+    const results = await job.allResults();
     assert.deepEqual(
       results.map((r) => (r.ok ? r.data : r.error)),
       [
@@ -72,7 +72,7 @@ describe(`${profile.label}: batch jobs on a real Temporal dev server`, () => {
     });
     const requests = [...userRequests(3, 'ok'), ...userRequests(2, 'flaky-json'), ...userRequests(2, 'flaky-error'), ...userRequests(1, 'flaky-schema')];
     const job = await start('retry-until-success', { requests, maxAttempts: 3 });
-    const results = await job.results();
+    const results = await job.allResults();
     assert.equal(results.length, 8);
     assert.ok(results.every((r) => r.ok), JSON.stringify(results.filter((r) => !r.ok)));
     const attempts = Object.fromEntries(results.map((r) => [r.customId, r.attempts]));
@@ -106,7 +106,7 @@ describe(`${profile.label}: batch jobs on a real Temporal dev server`, () => {
       { customId: 'cut', messages: USER_REQUESTS[0] },
     ];
     const job = await start('never-succeed', { requests, maxAttempts: 2 });
-    const byId = Object.fromEntries((await job.results()).map((r) => [r.customId, r]));
+    const byId = Object.fromEntries((await job.allResults()).map((r) => [r.customId, r]));
     assert.equal(byId['fine-0'].ok, true);
     const failure = (id: string) => {
       const r = byId[id];
@@ -129,7 +129,7 @@ describe(`${profile.label}: batch jobs on a real Temporal dev server`, () => {
     // Faults are fixed when a batch is created: only the first attempt's batch expires.
     await waitFor('the first provider batch', async () => env.emulator.stats().batchesCreated === 1);
     env.emulator.configure({ expire: false });
-    const results = await job.results();
+    const results = await job.allResults();
     assert.ok(results.every((r) => r.ok));
     const attempts = results.map((r) => r.attempts);
     if (profile.expiryKeepsFinished) {
@@ -142,7 +142,7 @@ describe(`${profile.label}: batch jobs on a real Temporal dev server`, () => {
 
     env.emulator.configure({ batchFailure: true });
     const failing = await start('failed-batch', { requests: userRequests(2, 'f'), maxAttempts: 2 });
-    const failed = await failing.results();
+    const failed = await failing.allResults();
     const type = profile.batchFailureType;
     assert.deepEqual(failed.map((r) => (r.ok ? 'ok' : `${r.error.type}@${r.attempts}`)), [`${type}@2`, `${type}@2`]);
     assert.deepEqual(creations(env), { total: 4, duplicates: [] }, 'one batch per attempt of each job');
@@ -159,7 +159,7 @@ describe(`${profile.label}: batch jobs on a real Temporal dev server`, () => {
     const summary = await job.result();
     assert.equal(summary.phase, 'cancelled');
     assert.equal(summary.chunks[0].state, 'cancelled');
-    const results = await job.results();
+    const results = await job.allResults();
     assert.equal(results.length, 10);
     const ok = results.filter((r) => r.ok).length;
     const cancelled = results.filter((r) => !r.ok && r.error.type === 'cancelled').length;
@@ -176,7 +176,7 @@ describe(`${profile.label}: batch jobs on a real Temporal dev server`, () => {
     const summary = await job.result();
     assert.equal(summary.phase, 'cancelled');
     assert.deepEqual(summary.counts, { total: 3, succeeded: 0, failed: 3, pending: 0 });
-    const results = await job.results();
+    const results = await job.allResults();
     assert.deepEqual(results.map((r) => [r.customId, r.ok ? 'ok' : r.error.type]), [['z-0', 'cancelled'], ['z-1', 'cancelled'], ['z-2', 'cancelled']]);
     assert.equal(env.emulator.stats().batchesCreated, 0, 'nothing reached the provider');
   });
@@ -186,7 +186,7 @@ describe(`${profile.label}: batch jobs on a real Temporal dev server`, () => {
     const job = await start('temporal-cancel', { requests: userRequests(4, 't') });
     const batchId = await waitFor('a provider batch', async () => (await job.status()).chunks[0]?.batchId);
     await env.client.workflow.getHandle(job.jobId).cancel();
-    const results = await job.results();
+    const results = await job.allResults();
     assert.equal(results.length, 4);
     assert.ok(results.some((r) => !r.ok && r.error.type === 'cancelled'));
     assert.equal(env.emulator.engine.phase(emulatedBatch(env, batchId)), 'cancelled');
@@ -232,7 +232,7 @@ describe(`${profile.label}: batch jobs on a real Temporal dev server`, () => {
       assert.equal(creations(env).total, 0);
       return;
     }
-    const results = await job.results();
+    const results = await job.allResults();
     const { items, attempts } = profile.unknownModel;
     assert.deepEqual(results.map((r) => (r.ok ? 'ok' : `${r.error.type}@${r.attempts}`)), Array(3).fill(`${items}@${attempts}`));
     for (const r of results) assert.match(r.ok ? '' : r.error.message, /no-such-model/);

@@ -36,6 +36,6 @@ describe('a long job continues as new and loses nothing', () => {
     for await (const wf of env.client.workflow.list({ query: `WorkflowId = "long-job"` })) runs.push(wf.status.name);
     assert.ok(runs.length >= 3, `expected several runs, saw ${runs.length}`);
     assert.equal(runs.filter((s) => s === 'CONTINUED_AS_NEW').length, runs.length - 1);
-    assert.deepEqual((await job.results()).map((r) => r.attempts), [1, 1, 2, 1]);
+    assert.deepEqual((await job.allResults()).map((r) => r.attempts), [1, 1, 2, 1]);
   });
 });

@@ -27,11 +27,11 @@ describe('job IDs', () => {
     const first = await start('same-job');
     const again = await start('same-job');
     assert.equal(again.jobId, first.jobId);
-    const results = await again.results();
+    const results = await again.allResults();
     assert.deepEqual(results.map((r) => r.ok), [true, true, true]);
 
     const afterEnd = await start('same-job');
-    assert.deepEqual(await afterEnd.results(), results);
+    assert.deepEqual(await afterEnd.allResults(), results);
     assert.equal((await afterEnd.status()).phase, 'completed');
     assert.deepEqual(creations(env), { total: 1, duplicates: [] });
   });
@@ -45,7 +45,7 @@ describe('job IDs', () => {
       assert.match(err.message, /job ID "taken-id" already names a different job \(running, started .*\): choose another jobId/);
       return true;
     });
-    assert.equal((await first.results()).length, 3);
+    assert.equal((await first.allResults()).length, 3);
     await assert.rejects(start('taken-id', other), /already names a different job \(completed/);
     assert.deepEqual(creations(env), { total: 1, duplicates: [] });
   });

@@ -43,7 +43,7 @@ describe(`${label}: killing the worker at any moment loses and duplicates nothin
     await killHard(first);
     await new Promise((r) => setTimeout(r, 500));
     await worker();
-    const results = await job.results();
+    const results = await job.allResults();
     assert.equal(results.length, 5);
     assert.ok(results.every((r) => r.ok));
     assert.equal(results.find((r) => r.customId === 'item-1')!.attempts, 2);
@@ -70,7 +70,7 @@ describe(`${label}: killing the worker at any moment loses and duplicates nothin
     assert.equal(summary.counts.succeeded, 3);
     // The new worker's retry found the batch the dead one created: exactly one, and its results are the job's.
     assert.deepEqual(creations(env), { total: 1, duplicates: [] });
-    assert.deepEqual((await job.results()).map((r) => r.ok), [true, true, true]);
+    assert.deepEqual((await job.allResults()).map((r) => r.ok), [true, true, true]);
     if (workerConfig?.gemini) assert.match(String(emulatedBatch(env, summary.chunks[0].batchId!).meta.inputFileName), /^files\//);
   });
 });

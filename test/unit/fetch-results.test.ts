@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createFetchResults, type FetchInput } from '../../activities/fetch-results';
@@ -9,12 +6,12 @@ import { DEFAULT_RETRY_ON, type ChunkResultSummary, type JobRef } from '../../sr
 import type { ProviderRegistry } from '../../src/providers';
 import { ForeignBatchError } from '../../src/providers/errors';
 import type { ProviderAdapter, RawItemResult } from '../../src/providers/types';
-import { FileResultStore, latestOutcomes } from '../../src/store';
 import { isTerminalBatchState } from '../../src/types';
 import { User, userRequests } from '../helpers/schemas';
+import { latest, storeWithRequests } from '../helpers/stored-requests';
 
 const requests = userRequests(3, 'r').map(({ customId, messages }) => ({ customId, messages }));
-const ref: JobRef = { jobId: 'j', provider: 'openai', model: 'm', schemaName: 'User', requests, params: {}, retryOn: DEFAULT_RETRY_ON, runId: '0196f00d-aaaa-7bbb-8ccc-123456789abc' };
+const baseRef: JobRef = { jobId: 'j', provider: 'openai', model: 'm', schemaName: 'User', params: {}, retryOn: DEFAULT_RETRY_ON, runId: '0196f00d-aaaa-7bbb-8ccc-123456789abc' };
 const input = (over: Partial<FetchInput> = {}): FetchInput => ({
   chunk: { attempt: 1, index: 0, offset: 0, size: 3 }, batchId: 'b1', batchState: 'completed', ...over,
 });
@@ -23,12 +20,13 @@ const answer = (customId: string): RawItemResult => ({
 });
 
 async function fetchWith(results: (chunk: { tag: string }) => AsyncIterable<RawItemResult>, over: Partial<FetchInput> = {}) {
-  const store = new FileResultStore(await mkdtemp(join(tmpdir(), 'fetch-')));
+  const { store, source } = await storeWithRequests('j', requests);
+  const ref = { ...baseRef, source };
   const adapter = { results: (_id: string, chunk: { tag: string }) => results(chunk) } as unknown as ProviderAdapter;
   const providers = { get: () => adapter } as unknown as ProviderRegistry;
   const fetch = createFetchResults({ providers, store, schemas: { User } });
   const summary = (await new MockActivityEnvironment().run(fetch, ref, input(over))) as ChunkResultSummary;
-  return { summary, outcomes: [...(await latestOutcomes(store, 'j')).values()] };
+  return { summary, outcomes: await latest(store, 'j') };
 }
 
 describe('fetchResults', () => {

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inputLine, parseOutputLine, sharedBody } from '../../src/providers/openai-lines';
+import { generationConfig, inputLine as geminiLine, toWireRequest } from '../../src/providers/gemini-request';
 import { toCanonicalJsonSchema } from '../../src/schema';
+import type { PreparedRequest } from '../../src/types';
 import { User } from '../helpers/schemas';
+
+/** IDs and texts that JSON must escape: quotes, backslashes, newlines, control and non-BMP characters. */
+const TRICKY_REQUESTS: PreparedRequest[] = [
+  { customId: 'plain', messages: [{ role: 'user', content: 'hi' }] },
+  { customId: 'q"u\\o\nte', messages: [{ role: 'system', content: 'Be "exact".\n\tTabs\u0001' }, { role: 'user', content: 'naïve — 日本 😀' }] },
+  { customId: 'turns', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'system', content: 's2' }, { role: 'user', content: 'c' }] },
+];
 
 describe('OpenAI batch lines', () => {
   it('builds a chat-completions line with a strict json_schema response format', () => {
@@ -15,6 +24,21 @@ describe('OpenAI batch lines', () => {
     assert.equal(line.body.response_format.json_schema.strict, true);
     assert.equal(line.body.response_format.json_schema.name, 'User');
     assert.deepEqual(line.body.messages, [{ role: 'user', content: 'hi' }]);
+  });
+
+  it('splices the shared body: the very bytes JSON.stringify of the whole line gives', () => {
+    const body = sharedBody({ jobId: 'j', model: 'gpt-4o-mini', params: { maxTokens: 150, temperature: 0.1 }, output: { name: 'User', jsonSchema: toCanonicalJsonSchema(User) } });
+    for (const request of TRICKY_REQUESTS) {
+      const whole = JSON.stringify({ custom_id: request.customId, method: 'POST', url: '/v1/chat/completions', body: { ...body, messages: request.messages } }) + '\n';
+      assert.equal(inputLine(request, body), whole);
+    }
+  });
+
+  it('splices Gemini file lines the same way', () => {
+    const config = generationConfig({ jobId: 'j', model: 'gemini-2.5-flash', params: { maxTokens: 150 }, output: { name: 'User', jsonSchema: toCanonicalJsonSchema(User) } });
+    for (const request of TRICKY_REQUESTS) {
+      assert.equal(geminiLine(request, config), JSON.stringify({ key: request.customId, request: toWireRequest(request, config) }) + '\n');
+    }
   });
 
   it('reads output and both kinds of error-file lines', () => {

@@ -1,0 +1,57 @@
+/**
+ * Streams a job's requests into the job store while checking them: the one way requests enter
+ * durabatch. Nothing becomes visible unless every request passed (the set is committed whole or
+ * not at all), and nothing holds the whole list in memory.
+ */
+import type { RequestsRef } from './job';
+import { RequestDigest, type JobMeta, type JobStore, type RequestWriter, type StoredRequest } from './store';
+import type { PreparedRequest } from './types';
+import { InvalidJobError } from './validate-job';
+
+/** Requests written per store call: big enough for bulk writes, small enough to bound memory. */
+const GROUP = 2_000;
+
+export interface StreamingChecker {
+  add(input: unknown): PreparedRequest | undefined;
+  /** True while no problem has been found. */
+  readonly ok: boolean;
+  finish(): string[];
+}
+
+export async function writeRequests(
+  store: JobStore,
+  jobId: string,
+  inputs: Iterable<unknown> | AsyncIterable<unknown>,
+  checker: StreamingChecker,
+  meta: JobMeta,
+): Promise<RequestsRef> {
+  // Opened only once there is something valid to write: a job with a problem (a bad job ID
+  // included) never touches the store.
+  let writer: RequestWriter | undefined;
+  try {
+    const digest = new RequestDigest();
+    let group: StoredRequest[] = [];
+    let idx = 0;
+    for await (const input of inputs) {
+      const request = checker.add(input);
+      // After the first problem the rest is only checked (every problem is listed), not written.
+      if (!request || !checker.ok) continue;
+      digest.add(request);
+      group.push({ idx: idx++, ...request });
+      if (group.length >= GROUP) {
+        writer ??= await store.openRequestWriter(jobId);
+        await writer.write(group);
+        group = [];
+      }
+    }
+    const problems = checker.finish();
+    if (problems.length) throw new InvalidJobError(problems);
+    writer ??= await store.openRequestWriter(jobId);
+    await writer.write(group);
+    const info = await writer.commit(digest.summary(), meta);
+    return { storeId: store.identity.id, storeUrl: store.identity.url, ...info };
+  } catch (err) {
+    await writer?.abort();
+    throw err;
+  }
+}
