@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ProviderConfig } from '../../src/providers';
 import type { TestEnv } from './test-env';
+
+/** tsx's loader by absolute URL: a worker with its own working directory cannot resolve `tsx` from there. */
+const TSX_LOADER = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
 
 /** Starts test/helpers/worker-process.ts in a child process and resolves once it polls its task queue. */
 export async function startChildWorker(
@@ -11,7 +15,7 @@ export async function startChildWorker(
   /** Another working directory and DURABATCH_HOME: a worker "on another host" that shares only the store URL. */
   opts: { cwd?: string; home?: string; storeUrl?: string } = {},
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'worker-process.ts')], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(__dirname, 'worker-process.ts')], {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: env.server.address,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Durabatch, JobFailedError } from '../../src/client';
 import { DEFAULT_RETRY_ON, DEFAULT_TIMING, type JobInput } from '../../src/job';
 import { InvalidJobError } from '../../src/validate-job';
-import { startTestEnv, type TestEnv } from '../helpers/test-env';
+import { FAST_TIMING, startTestEnv, type TestEnv } from '../helpers/test-env';
 import { User, USER_REQUESTS } from '../helpers/schemas';
 
 const WithDate = z.object({ when: z.date() });
@@ -100,7 +100,7 @@ describe('bad input is rejected before any provider call', () => {
     await assert.rejects(durabatch.getJob(unknownSchema.jobId).result(), /schema "Nope" is not registered on this worker/);
 
     // A job ID of "." or ".." fails before the store is touched: the other jobs' data stays.
-    const kept = await durabatch.start({ provider: 'openai', model: 'gpt-4o-mini', schema: User, requests: USER_REQUESTS, jobId: 'kept-job' });
+    const kept = await durabatch.start({ provider: 'openai', model: 'gpt-4o-mini', schema: User, requests: USER_REQUESTS, jobId: 'kept-job', timing: FAST_TIMING });
     await kept.result();
     for (const jobId of ['.', '..']) {
       await env.client.workflow.start('batchJobWorkflow', { taskQueue: env.taskQueue, workflowId: jobId, args: [{ ...unknownSchema, jobId, schemaName: 'User' }] });

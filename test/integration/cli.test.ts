@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -72,6 +72,17 @@ describe('the durabatch CLI', () => {
       ['request-1', true, 'Jane Smith'],
       ['request-2', true, 'Bob Wilson'],
     ]);
+    // To a file, one kind only; from a directory that is not the job's store, a clear refusal.
+    const out = join(home, 'ok.jsonl');
+    const toFile = await durabatch(env, home, ['results', 'cli-job', '--out', out, '--only', 'ok']);
+    assert.equal(toFile.code, 0, toFile.stderr);
+    assert.match(toFile.stderr, /3 outcomes written to .*ok\.jsonl/);
+    assert.equal((await readFile(out, 'utf8')).trim().split('\n').length, 3);
+    const errorsOnly = await durabatch(env, home, ['results', 'cli-job', '--only', 'errors']);
+    assert.deepEqual([errorsOnly.code, errorsOnly.stdout], [0, '']);
+    const elsewhere = await durabatch(env, home, ['results', 'cli-job', '--store', join(home, 'another-store')]);
+    assert.equal(elsewhere.code, 1);
+    assert.match(elsewhere.stderr, /job cli-job was started with the job store .*store, but this client uses .*another-store: pass --store/);
   });
 
   it('cancels a running job by signal; what finished is kept, the rest ends cancelled', async () => {

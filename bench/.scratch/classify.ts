@@ -1,0 +1,28 @@
+import { BatchEngine, type EmulatedItem } from '../../src/emulator';
+import { resultLine } from '../../src/emulator/openai-wire';
+import { parseOutputLine } from '../../src/providers/openai-lines';
+import { toCanonicalJsonSchema, decodeStructured } from '../../src/schema';
+import { toOpenAIStrictSchema } from '../../src/schema/openai-strict';
+import { classifyResult } from '../../activities/classify-result';
+import { DEFAULT_RETRY_ON } from '../../src/job';
+import { makeRequests, MODEL, User } from '../lib/requests';
+import { z } from 'zod';
+const N = 50000;
+const jsonSchema = toCanonicalJsonSchema(User, 'User');
+console.log(JSON.stringify(jsonSchema));
+const engine = new BatchEngine({ faults: { validatingMs: 0, processingMs: 0, finalizingMs: 0, invalidJsonRate: 0.025, schemaMismatchRate: 0.025 } });
+const strict = toOpenAIStrictSchema(jsonSchema);
+const items: EmulatedItem[] = makeRequests(N).map((r) => ({ customId: r.customId, messages: r.messages, jsonSchema: strict, maxTokens: 150 }));
+const batch = engine.create('openai', { idPrefix: 'batch_', tag: 'x/a1/c0', model: MODEL, items });
+const raws = engine.results(batch)!.map((r) => parseOutputLine(JSON.stringify(resultLine(batch, r, 0).line))) as any[];
+const okRaws = raws.filter((r) => { try { return User.safeParse(JSON.parse(r.text)).success; } catch { return false; } });
+const badJson = raws.filter((r) => { try { JSON.parse(r.text); return false; } catch { return true; } });
+const mismatch = raws.filter((r) => !okRaws.includes(r) && !badJson.includes(r));
+console.log(okRaws.length, badJson.length, mismatch.length, mismatch[0]?.text, badJson[0]?.text);
+function t(label: string, xs: any[], f: (x: any) => unknown) { for (let i = 0; i < 4; i++) { global.gc?.(); const t0 = performance.now(); for (const x of xs) f(x); const ms = performance.now() - t0; if (i > 1) console.log(label, ms.toFixed(0), 'ms', ((ms * 1000) / xs.length).toFixed(2), 'us/item'); } }
+t('classify ok', okRaws, (r) => classifyResult(r, 1, User, jsonSchema, DEFAULT_RETRY_ON));
+t('classify badJson', badJson, (r) => classifyResult(r, 1, User, jsonSchema, DEFAULT_RETRY_ON));
+t('classify mismatch', mismatch, (r) => classifyResult(r, 1, User, jsonSchema, DEFAULT_RETRY_ON));
+t('parse+safeParse ok', okRaws, (r) => User.safeParse(JSON.parse(r.text)));
+t('safeParse mismatch only', mismatch, (r) => User.safeParse(JSON.parse(r.text)));
+t('prettify mismatch', mismatch, (r) => { const p = User.safeParse(JSON.parse(r.text)); if (!p.success) z.prettifyError(p.error); });
