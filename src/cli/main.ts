@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createDurabatch } from '../client';
+import { CODEC_KEYS_ENV, codecFromEnv, DEFAULT_UI_ORIGIN, startCodecServer } from '../codec';
 import { durabatchHome } from '../config';
 import { stopDetachedDevServer } from '../devserver';
 import type { SchemaRegistry } from '../schema';
@@ -164,6 +165,21 @@ function connect(options: { schemas: SchemaRegistry; taskQueue?: string }) {
   return createDurabatch({ ...options, address: program.opts().address, store: program.opts().store });
 }
 
+program
+  .command('codec-server')
+  .description(`serve the Temporal codec-server protocol (POST /encode, /decode) with the keys in $${CODEC_KEYS_ENV}, for the Web UI`)
+  .option('--port <n>', 'port (0 = any free port)', int, 8888)
+  .option('--host <host>', 'interface (whoever reaches it can decrypt every payload)', '127.0.0.1')
+  .option('--ui-origin <origin...>', 'Web UI origin(s) allowed to call it (CORS)', [DEFAULT_UI_ORIGIN])
+  .action(async (o) => {
+    const codec = codecFromEnv();
+    if (!codec) throw new Error(`${CODEC_KEYS_ENV} is not set: give it id:base64key[,id:base64key...] (32-byte keys, the first is the current one)`);
+    const codecServer = await startCodecServer({ codec, port: o.port, host: o.host, uiOrigins: o.uiOrigin, log: (m) => console.error(m) });
+    console.log(`durabatch codec server listening on ${codecServer.url} (keys: ${codec.keyIds.join(', ')}; current ${codec.currentKeyId})`);
+    console.log(`  allowed UI origin(s): ${[o.uiOrigin].flat().join(', ')}`);
+    console.log(`  start the UI with it: temporal server start-dev --ui-codec-endpoint ${codecServer.url}`);
+  });
+
 const server = program.command('server').description('the local Temporal dev server the demo starts');
 server.command('stop').action(async () => {
   console.log((await stopDetachedDevServer(durabatchHome())) ? 'dev server stopped' : 'no dev server started by durabatch is running');
@@ -172,7 +188,7 @@ server.command('stop').action(async () => {
 program.parseAsync().then(
   () => {
     // Connections to Temporal keep the event loop alive; one-shot commands end here.
-    const longRunning = ['worker', 'emulator'].includes(program.args[0] ?? '');
+    const longRunning = ['worker', 'emulator', 'codec-server'].includes(program.args[0] ?? '');
     if (!longRunning) process.exit(0);
   },
   (err: unknown) => {

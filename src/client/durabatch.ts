@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, type ClientOptions } from '@temporalio/client';
+import { dataConverterFromEnv } from '../codec/aes-gcm-codec';
 import type { z } from 'zod';
 import { DEFAULT_TASK_QUEUE, temporalAddress, temporalNamespace } from '../config';
 import { DEFAULT_RETRY_ON, DEFAULT_TIMING, type JobInput, type JobTiming } from '../job';
@@ -24,6 +25,8 @@ export interface DurabatchOptions {
    * Default: `DURABATCH_STORE`, else `<DURABATCH_HOME>/store`. Workers must use the same store.
    */
   store?: JobStore | string;
+  /** For the client durabatch connects (not a given `client`). Default: the AES-GCM codec when `DURABATCH_CODEC_KEYS` is set (src/codec). Workers need the same. */
+  dataConverter?: ClientOptions['dataConverter'];
 }
 
 export interface StartOptions<S extends z.ZodType> {
@@ -149,6 +152,7 @@ export async function createDurabatch(options: DurabatchOptions): Promise<Duraba
     new Client({
       connection: await Connection.connect({ address: options.address ?? temporalAddress() }),
       namespace: options.namespace ?? temporalNamespace(),
+      dataConverter: options.dataConverter ?? dataConverterFromEnv(),
     });
   return new Durabatch(client, options);
 }

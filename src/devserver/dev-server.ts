@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { ensureSearchAttributes } from '../search-attributes-check';
 import { Connection } from '@temporalio/client';
 import { findTemporalCli } from './temporal-cli';
 
@@ -158,15 +159,7 @@ function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
 async function registerSearchAttributes(address: string, attrs: Record<string, SearchAttributeType>): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
-    const missing = Object.entries(attrs).filter(([name]) => !existing.customAttributes?.[name]);
-    if (missing.length === 0) return;
-    // Enum values of temporal.api.enums.v1.IndexedValueType.
-    const types: Record<SearchAttributeType, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
-    await connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, types[type]])),
-    });
+    await ensureSearchAttributes(connection.operatorService, 'default', attrs);
   } finally {
     await connection.close();
   }

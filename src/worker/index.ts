@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { dataConverterFromEnv } from '../codec/aes-gcm-codec';
 import { DEFAULT_TASK_QUEUE, temporalAddress, temporalNamespace } from '../config';
 import { ProviderRegistry, type ProviderConfig } from '../providers';
 import { checkRegistry, type SchemaRegistry } from '../schema';
@@ -19,6 +20,8 @@ export interface DurabatchWorkerOptions {
   /** A prebuilt workflow bundle (tests build it once per suite). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Default: `{ payloadCodecs: [AES-GCM codec] }` when `DURABATCH_CODEC_KEYS` is set (src/codec), else the SDK's. Clients need the same. */
+  dataConverter?: WorkerOptions['dataConverter'];
 }
 
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
@@ -39,5 +42,6 @@ export async function createDurabatchWorker(options: DurabatchWorkerOptions): Pr
       schemas: options.schemas,
     }),
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
+    dataConverter: options.dataConverter ?? dataConverterFromEnv(),
   });
 }

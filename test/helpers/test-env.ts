@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ClientOptions } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, type Worker, DefaultLogger } from '@temporalio/worker';
 import { Durabatch } from '../../src/client';
 import { startDevServer, type DevServer } from '../../src/devserver';
@@ -51,6 +51,8 @@ export async function startTestEnv(
     providers?: Partial<ProviderConfig>;
     /** The job store's URL (default: a new temporary directory, removed on close). */
     storeUrl?: string;
+    /** For the client and every worker (e.g. `{ payloadCodecs: [codec] }`); default: the SDK's (a worker: its env default). */
+    dataConverter?: ClientOptions['dataConverter'];
   } = {},
 ): Promise<TestEnv> {
   if (!runtimeQuiet) {
@@ -64,7 +66,7 @@ export async function startTestEnv(
   const storeUrl = opts.storeUrl ?? tempStore!;
   const store = await openStore(storeUrl);
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: server.namespace });
+  const client = new Client({ connection, namespace: server.namespace, dataConverter: opts.dataConverter });
   const taskQueue = `test-${Math.random().toString(36).slice(2, 8)}`;
   const durabatch = new Durabatch(client, { schemas: testSchemas, taskQueue, store });
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
@@ -90,6 +92,7 @@ export async function startTestEnv(
         workflowBundle,
         providers: { ...opts.providers, ...(useEmulator ? { emulatorUrl: emulator.url } : { env: {} }) },
         shutdownGraceTime: '1s',
+        dataConverter: opts.dataConverter,
       });
       const running = worker.run();
       const handle: RunningWorker = {
