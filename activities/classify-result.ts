@@ -36,23 +36,37 @@ export function classifyResult(
   return { customId: raw.customId, attempt, ok: true, data: decoded.data, ...(raw.usage && { usage: raw.usage }) };
 }
 
-/** An item the provider never reported: what happened to it follows from how the batch ended. */
+/**
+ * How a chunk ended when its items have no answer of their own: the batch's end state, or one of the
+ * job's own ends (never submitted; a create that never got through; a provider that could not be
+ * reached within the retry deadline; the job failed).
+ */
+export type ChunkEnd = BatchState | 'unsubmitted' | 'submit_failed' | 'unreachable' | 'job_failed';
+
+/** An item the provider never reported: what happened to it follows from how the chunk ended. */
 export function missingResult(
   customId: string,
   attempt: number,
-  batchState: BatchState | 'unsubmitted',
+  batchState: ChunkEnd,
   batchError: string | undefined,
   retryOn: ItemErrorType[],
 ): ItemOutcome {
-  const error: ItemError =
+  const detail = batchError ? ` (${batchError})` : '';
+  const [error, retryable]: [ItemError, boolean] =
     batchState === 'expired'
-      ? { type: 'expired', message: 'the batch expired before this request ran' }
+      ? [{ type: 'expired', message: 'the batch expired before this request ran' }, true]
       : batchState === 'cancelled' || batchState === 'unsubmitted'
-        ? { type: 'cancelled', message: `the job was cancelled before this request ran${batchError ? ` (${batchError})` : ''}` }
+        ? // A job the user cancelled is not re-submitted.
+          [{ type: 'cancelled', message: `the job was cancelled before this request ran${detail}` }, false]
         : batchState === 'failed'
-          ? { type: 'batch_failed', message: `the provider failed the whole batch${batchError ? `: ${batchError}` : ''}` }
-          : { type: 'provider_error', message: `the provider returned no result for this request${batchError ? ` (${batchError})` : ''}` };
-  // A job the user cancelled is not re-submitted.
-  const retryable = error.type !== 'cancelled' && retryOn.includes(error.type);
-  return { customId, attempt, ok: false, error, retryable };
+          ? [{ type: 'batch_failed', message: `the provider failed the whole batch${batchError ? `: ${batchError}` : ''}` }, true]
+          : batchState === 'submit_failed'
+            ? [{ type: 'provider_error', message: batchError ?? 'the provider batch could not be created' }, true]
+            : batchState === 'unreachable'
+              ? // The batch may still run (and be billed): re-submitting could pay twice.
+                [{ type: 'provider_error', message: batchError ?? 'the provider could not be reached' }, false]
+              : batchState === 'job_failed'
+                ? [{ type: 'batch_failed', message: batchError ?? 'the job failed before this request ran' }, false]
+                : [{ type: 'provider_error', message: `the provider returned no result for this request${detail}` }, true];
+  return { customId, attempt, ok: false, error, retryable: retryable && retryOn.includes(error.type) };
 }

@@ -9,10 +9,11 @@ export function asActivityFailure(err: unknown): unknown {
     return ApplicationFailure.nonRetryable(err.message, 'InvalidJob', { problems: (err as InvalidJobError).problems });
   }
   if (err instanceof MissingApiKeyError) return ApplicationFailure.nonRetryable(err.message, 'MissingApiKey');
-  // A rejected key stays rejected: retrying forever would hide the problem.
+  // A rejected key may be fixed (re-enabled, rotated and the worker restarted): the activity is retried,
+  // with backoff and within the job's retry deadline, and status shows why it waits. Paid work stays readable.
   const status = (err as { status?: unknown } | null)?.status;
   if (status === 401 || status === 403) {
-    return ApplicationFailure.nonRetryable(`the provider rejected the API key (HTTP ${status}): ${(err as Error).message}`, 'ProviderAuth');
+    return ApplicationFailure.retryable(`the provider rejected the API key (HTTP ${status}): ${(err as Error).message}`, 'ProviderAuth');
   }
   // The request itself is wrong (an unknown model, a malformed body): the same call fails the same way.
   if (status === 400 || status === 404 || status === 422) {

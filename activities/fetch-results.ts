@@ -1,9 +1,8 @@
 import type { ChunkResultSummary, JobRef } from '../src/job';
 import { ForeignBatchError } from '../src/providers/errors';
 import type { OutcomeWriter, StoredOutcome } from '../src/store';
-import type { BatchState } from '../src/types';
 import { ChunkOutcomes } from './chunk-outcomes';
-import { classifyResult, missingResult } from './classify-result';
+import { classifyResult, missingResult, type ChunkEnd } from './classify-result';
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
@@ -15,7 +14,7 @@ export interface FetchInput {
   chunk: ChunkAddress;
   /** Undefined for a chunk that was never submitted (the job was cancelled first). */
   batchId?: string;
-  batchState: BatchState | 'unsubmitted';
+  batchState: ChunkEnd;
   batchError?: string;
 }
 
@@ -30,66 +29,68 @@ const WRITE_GROUP = 1_000;
 export function createFetchResults(deps: ActivityDeps) {
   return async function fetchResults(ref: JobRef, input: FetchInput): Promise<ChunkResultSummary> {
     try {
-      const source = await jobSource(deps, ref);
-      const ctx = jobContext(deps, ref);
-      const { chunk } = input;
-      // Only IDs and positions are kept: the messages are not needed to read answers.
-      const items = (await chunkItems(deps, ref, source, chunk)).map(({ idx, customId }) => ({ idx, customId }));
-      const position = new Map(items.map((item, pos) => [item.customId, pos]));
-      let writer = await deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index);
-      try {
-        let tracked = new ChunkOutcomes(items.length);
-        let group: StoredOutcome[] = [];
-        const flush = async (out: OutcomeWriter) => {
-          await out.write(group);
-          group = [];
-        };
-        let { batchState, batchError } = input;
-
-        if (input.batchId) {
-          const batchId = input.batchId;
-          try {
-            await withHeartbeat(async () => {
-              for await (const raw of ctx.adapter.results(batchId, { requests: items, tag: chunkTag(ref, chunk.attempt, chunk.index) })) {
-                const pos = position.get(raw.customId);
-                if (pos === undefined) continue; // not ours: never let a stray line into the job
-                // A success beats a failure for the same ID (e.g. a partial retry inside the provider).
-                if (tracked.succeeded(pos)) continue;
-                const outcome = { idx: items[pos]!.idx, ...classifyResult(raw, chunk.attempt, ctx.schema, ctx.shape.output.jsonSchema, ref.retryOn) };
-                tracked.record(pos, outcome);
-                group.push(outcome);
-                if (group.length >= WRITE_GROUP) await flush(writer);
-              }
-            });
-          } catch (err) {
-            if (!(err instanceof ForeignBatchError)) throw err;
-            // Nothing of that batch is ours: every item is re-submitted as if the provider had lost it.
-            // Whatever was written from it goes (a foreign ID can turn up after lines that looked ours).
-            await writer.abort();
-            writer = await deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index);
-            tracked = new ChunkOutcomes(items.length);
-            group = [];
-            batchState = 'completed';
-            batchError = err.message;
-          }
-        }
-
-        for (const [pos, item] of items.entries()) {
-          if (tracked.seen(pos)) continue;
-          const outcome = { idx: item.idx, ...missingResult(item.customId, chunk.attempt, batchState, batchError, ref.retryOn) };
-          tracked.record(pos, outcome);
-          group.push(outcome);
-          if (group.length >= WRITE_GROUP) await flush(writer);
-        }
-        await flush(writer);
-        await writer.commit();
-        return tracked.summary();
-      } catch (err) {
-        await writer.abort();
-        throw err;
-      }
+      return await withHeartbeat(() => fetchChunk(ref, input));
     } catch (err) {
       throw asActivityFailure(err);
     }
   };
+
+  async function fetchChunk(ref: JobRef, input: FetchInput): Promise<ChunkResultSummary> {
+    const source = await jobSource(deps, ref);
+    const ctx = jobContext(deps, ref);
+    const { chunk } = input;
+    // Only IDs and positions are kept: the messages are not needed to read answers.
+    const items = (await chunkItems(deps, ref, source, chunk)).map(({ idx, customId }) => ({ idx, customId }));
+    const position = new Map(items.map((item, pos) => [item.customId, pos]));
+    let writer = await deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index);
+    try {
+      let tracked = new ChunkOutcomes(items.length);
+      let group: StoredOutcome[] = [];
+      const flush = async (out: OutcomeWriter) => {
+        await out.write(group);
+        group = [];
+      };
+      let { batchState, batchError }: Pick<FetchInput, 'batchState' | 'batchError'> = input;
+
+      if (input.batchId) {
+        const batchId = input.batchId;
+        try {
+          for await (const raw of ctx.adapter.results(batchId, { requests: items, tag: chunkTag(ref, chunk.attempt, chunk.index) })) {
+            const pos = position.get(raw.customId);
+            if (pos === undefined) continue; // not ours: never let a stray line into the job
+            // A success beats a failure for the same ID (e.g. a partial retry inside the provider).
+            if (tracked.succeeded(pos)) continue;
+            const outcome = { idx: items[pos]!.idx, ...classifyResult(raw, chunk.attempt, ctx.schema, ctx.shape.output.jsonSchema, ref.retryOn) };
+            tracked.record(pos, outcome);
+            group.push(outcome);
+            if (group.length >= WRITE_GROUP) await flush(writer);
+          }
+        } catch (err) {
+          if (!(err instanceof ForeignBatchError)) throw err;
+          // Nothing of that batch is ours: every item is re-submitted as if the provider had lost it.
+          // Whatever was written from it goes (a foreign ID can turn up after lines that looked ours).
+          await writer.abort();
+          writer = await deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index);
+          tracked = new ChunkOutcomes(items.length);
+          group = [];
+          batchState = 'completed';
+          batchError = err.message;
+        }
+      }
+
+      for (const [pos, item] of items.entries()) {
+        if (tracked.seen(pos)) continue;
+        const outcome = { idx: item.idx, ...missingResult(item.customId, chunk.attempt, batchState, batchError, ref.retryOn) };
+        tracked.record(pos, outcome);
+        group.push(outcome);
+        if (group.length >= WRITE_GROUP) await flush(writer);
+      }
+      await flush(writer);
+      await writer.commit();
+      return tracked.summary();
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+  }
 }

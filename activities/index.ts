@@ -1,3 +1,4 @@
+import { createAbandonSubmission } from './abandon-submission';
 import { createCancelBatches } from './cancel-batches';
 import type { ActivityDeps } from './deps';
 import { createFetchResults } from './fetch-results';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     pollBatches: createPollBatches(deps),
     fetchResults: createFetchResults(deps),
     cancelBatches: createCancelBatches(deps),
+    abandonSubmission: createAbandonSubmission(deps),
   };
 }
 

@@ -2,13 +2,14 @@ import type { ProviderBatchStatus } from '../src/providers/types';
 import type { ProviderName } from '../src/types';
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
+import { withHeartbeat } from './heartbeat';
 
 /** One poll of every open batch of a job: one activity per poll keeps history short. */
 export function createPollBatches(deps: ActivityDeps) {
   return async function pollBatches(provider: ProviderName, batchIds: string[]): Promise<ProviderBatchStatus[]> {
     try {
       const adapter = deps.providers.get(provider);
-      return await Promise.all(batchIds.map((id) => adapter.status(id)));
+      return await withHeartbeat(() => Promise.all(batchIds.map((id) => adapter.status(id))));
     } catch (err) {
       throw asActivityFailure(err);
     }

@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import type { JobRef } from '../src/job';
 import type { SubmitResult } from '../src/providers/types';
 import type { ActivityDeps } from './deps';
@@ -24,16 +24,18 @@ export interface ChunkAddress {
  */
 export function createSubmitChunk(deps: ActivityDeps) {
   return async function submitChunk(ref: JobRef, chunk: ChunkAddress): Promise<SubmitResult> {
-    const info = Context.current().info;
+    const { info, cancellationSignal: signal } = Context.current();
     try {
       const source = await jobSource(deps, ref);
       const ctx = jobContext(deps, ref);
       return await withHeartbeat(async () => {
         const items = await chunkItems(deps, ref, source, chunk);
         const spec = { ...ctx.shape, tag: chunkTag(ref, chunk.attempt, chunk.index), requests: items };
-        return ctx.adapter.submit(spec, { firstTryAtMs: info.scheduledTimestampMs, isRetry: info.attempt > 1 });
+        return ctx.adapter.submit(spec, { firstTryAtMs: info.scheduledTimestampMs, isRetry: info.attempt > 1, signal });
       });
     } catch (err) {
+      // Stopped by the job's cancel: reported as cancelled, so the workflow looks for what it may have made.
+      if (signal.aborted) throw new CancelledFailure('the submit was cancelled');
       throw asActivityFailure(err);
     }
   };

@@ -19,6 +19,13 @@ export interface JobTiming {
    * before ending the job without the rest of its results. Optional for jobs started before it existed.
    */
   cancelGraceMs?: number;
+  /**
+   * How long one step keeps retrying what may pass (provider 5xx, 429, network, a rejected key, the
+   * store) before it gives up: a submit that never succeeds ends its items as `provider_error`, a
+   * poll or fetch that never succeeds ends its chunk's items as `provider_error` (non-retryable: the
+   * batch may still be running and billed). Optional for jobs started before it existed.
+   */
+  retryDeadlineMs?: number;
 }
 
 export const DEFAULT_TIMING: Required<JobTiming> = {
@@ -27,6 +34,7 @@ export const DEFAULT_TIMING: Required<JobTiming> = {
   pollFactor: 1.5,
   heartbeatTimeoutMs: 60_000,
   cancelGraceMs: 30 * 60_000,
+  retryDeadlineMs: 6 * 3600_000,
 };
 
 /**
@@ -112,6 +120,12 @@ export interface ChunkState {
   batchId?: string;
   state: BatchState | 'planned';
   providerStatus?: string;
+  /** What the provider last reported of the batch's items (its own progress counter). */
+  providerCounts?: { total: number; succeeded: number; failed: number };
+  /** When the first try of the submit was scheduled (workflow time): where a search for its batch starts. */
+  submitStartedMs?: number;
+  /** A submit stopped by a cancel: it may have created a batch, which winding down looks for. */
+  abandoned?: boolean;
   /** True once its results are in the store. */
   fetched: boolean;
   succeeded: number;
@@ -155,6 +169,10 @@ export interface JobStatus {
   cancelRequested: boolean;
   /** The job store holding its requests and outcomes (once the first activity has run). */
   storeUrl?: string;
+  /** Steps retrying after a failure (from Temporal): what went wrong, which try, when the next is due. */
+  troubles?: Array<{ activity: string; attempt: number; lastFailure: string; nextRetryAt?: string }>;
+  /** Set when the status could not come from the job itself (e.g. no worker is running). */
+  note?: string;
 }
 
 /** What the workflow returns. Item results live in the job store, not here. */
@@ -175,7 +193,7 @@ export interface ChunkResultSummary {
 }
 
 /** Activity failure types the workflow never retries: the input itself is wrong. */
-export const NON_RETRYABLE_TYPES = ['InvalidJob', 'MissingApiKey', 'ProviderAuth', 'ProviderRejected'];
+export const NON_RETRYABLE_TYPES = ['InvalidJob', 'MissingApiKey', 'ProviderRejected'];
 
 export interface AttemptPlan {
   /** Items in each chunk, in order. */

@@ -42,6 +42,7 @@ function timingProblems(t: JobTiming): string[] {
   if (!(t.pollFactor >= 1)) problems.push('timing.pollFactor must be at least 1');
   if (!(t.heartbeatTimeoutMs >= 1000)) problems.push('timing.heartbeatTimeoutMs must be at least 1000 ms');
   if (t.cancelGraceMs !== undefined && !(t.cancelGraceMs >= 0)) problems.push('timing.cancelGraceMs must be 0 or more');
+  if (t.retryDeadlineMs !== undefined && !(t.retryDeadlineMs >= 1000)) problems.push('timing.retryDeadlineMs must be at least 1000 ms');
   return problems;
 }
 

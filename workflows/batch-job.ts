@@ -1,4 +1,6 @@
 import {
+  ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -15,6 +17,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
   DEFAULT_TIMING,
@@ -46,20 +49,39 @@ import { cancelSignal, statusQuery } from './messages';
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_TYPES };
 
 function activitiesFor(input: JobInput) {
+  // Every step heartbeats, so a dead worker is noticed within heartbeatTimeoutMs whatever it was doing;
+  // and every step gives up in the end: the retry deadline bounds all its tries together.
   const heartbeatTimeout = input.timing.heartbeatTimeoutMs;
-  const quick = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry });
-  const long = proxyActivities<Activities>({ startToCloseTimeout: '1h', heartbeatTimeout, retry });
+  const scheduleToCloseTimeout = input.timing.retryDeadlineMs ?? DEFAULT_TIMING.retryDeadlineMs;
+  const bounded = { heartbeatTimeout, scheduleToCloseTimeout, retry };
+  const quick = proxyActivities<Activities>({ ...bounded, startToCloseTimeout: '2m' });
+  // A cancelled submit is waited for until it has stopped: whatever batch it made is then findable by its tag.
+  const long = proxyActivities<Activities>({ ...bounded, startToCloseTimeout: '1h', cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED });
   // Clean-up after a failure must not keep a failed job open forever: a few tries, then give up.
-  const lastTry = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry: { ...retry, maximumAttempts: 5 } });
+  const lastTry = proxyActivities<Activities>({ ...bounded, startToCloseTimeout: '2m', retry: { ...retry, maximumAttempts: 5 } });
   return {
     cancelBatchesOfFailedJob: lastTry.cancelBatches,
+    accountForFailedJob: lastTry.fetchResults,
     validateJob: quick.validateJob,
-    planAttempt: quick.planAttempt,
+    planAttempt: long.planAttempt,
     pollBatches: quick.pollBatches,
     cancelBatches: quick.cancelBatches,
+    abandonSubmission: quick.abandonSubmission,
     submitChunk: long.submitChunk,
     fetchResults: long.fetchResults,
   };
+}
+
+/** True when an activity failed because its retries ran out (deadline or attempts), not because of what it was asked. */
+function retriesRanOut(err: unknown): err is ActivityFailure {
+  return err instanceof ActivityFailure && (err.retryState === RetryState.TIMEOUT || err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED);
+}
+
+/** The innermost message of a failure, for the outcomes and logs that explain it. */
+function rootMessage(err: unknown): string {
+  let current = err as { message?: string; cause?: unknown } | undefined;
+  while (current?.cause) current = current.cause as typeof current;
+  return current?.message ?? String(err);
 }
 
 /**
@@ -124,6 +146,16 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
         log.warn('could not cancel the open provider batches of a failed job', { batches: open, error: String(cancelErr) }),
       );
     }
+    // Every planned item gets an outcome that says why, so the failed job's results are complete.
+    if (patched(ACCOUNT_ON_FAILURE_PATCH)) {
+      await CancellationScope.nonCancellable(async () => {
+        for (const chunk of s.chunks.filter((c) => !c.fetched)) {
+          const batchError = `the job failed before this request's batch ended: ${rootMessage(err)}`;
+          const result = await acts.accountForFailedJob(ref, { chunk: address(chunk), batchState: 'job_failed', batchError });
+          applyChunkResult(s, chunk, result);
+        }
+      }).catch((accountErr) => log.warn('could not record outcomes for the items of a failed job', { error: String(accountErr) }));
+    }
     setPhase('failed');
     throw err;
   }
@@ -168,11 +200,68 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
     for (const chunk of currentChunks(s)) {
       // Either cancel stops further submissions (a Temporal cancel arrives only as this scope's state here).
       if (chunk.state !== 'planned' || s.cancelRequested || CancellationScope.current().consideredCancelled) continue;
-      // Never abandoned half-way: a batch created during a cancellation must be recorded so it can be cancelled.
-      const res = await CancellationScope.nonCancellable(() => acts.submitChunk(ref, address(chunk)));
+      if (patched(CANCELLABLE_SUBMIT_PATCH)) {
+        await submitCancellably(chunk);
+      } else {
+        // Jobs recorded before submits could be cancelled: never abandoned half-way.
+        const res = await CancellationScope.nonCancellable(() => acts.submitChunk(ref, address(chunk)));
+        chunk.batchId = res.batchId;
+        chunk.state = 'validating';
+      }
+      setPhase('submitting');
+    }
+  }
+
+  /**
+   * A submit that a cancel (signal or Temporal) can stop, however long it has been retrying. A
+   * stopped submit may have created its batch: the chunk is marked, and winding down looks for that
+   * batch by its tag and cancels it. A submit whose retries run out ends its items as provider errors.
+   */
+  async function submitCancellably(chunk: ChunkState): Promise<void> {
+    chunk.submitStartedMs = Date.now();
+    const scope = new CancellationScope();
+    let settled = false;
+    // The cancel signal stops the submit; a Temporal cancel reaches it through the scope itself (and rejects this wait).
+    void condition(() => s.cancelRequested || settled).then(
+      () => {
+        if (!settled) scope.cancel();
+      },
+      () => undefined,
+    );
+    try {
+      const res = await scope.run(() => acts.submitChunk(ref, address(chunk)));
       chunk.batchId = res.batchId;
       chunk.state = 'validating';
-      setPhase('submitting');
+    } catch (err) {
+      if (isCancellation(err)) {
+        chunk.abandoned = true;
+        // A Temporal cancel goes on to the job's own clean-up; the signal's is run() winding down.
+        if (CancellationScope.current().consideredCancelled) throw err;
+        return;
+      }
+      if (!retriesRanOut(err)) throw err;
+      log.warn('a provider batch could not be created; its items end as provider errors', { chunk: chunk.index, error: rootMessage(err) });
+      const batchError = `the provider batch could not be created: ${rootMessage(err)}`;
+      const result = await acts.fetchResults(ref, { chunk: address(chunk), batchState: 'submit_failed', batchError });
+      chunk.state = 'failed';
+      applyChunkResult(s, chunk, result);
+    } finally {
+      settled = true;
+    }
+  }
+
+  /** Ends chunks whose provider could not be reached within the retry deadline: their batches may run on, unread. */
+  async function giveUp(chunks: ChunkState[], why: string): Promise<void> {
+    const batches = chunks.map((c) => c.batchId).filter((id): id is string => id !== undefined);
+    if (batches.length) {
+      await acts.cancelBatchesOfFailedJob(input.provider, batches).catch((err) =>
+        log.warn('could not cancel provider batches given up on', { batches, error: String(err) }),
+      );
+    }
+    for (const chunk of chunks) {
+      const batchError = `${why}${chunk.batchId ? ` (provider batch ${chunk.batchId})` : ''}`;
+      const result = await acts.fetchResults(ref, { chunk: address(chunk), batchState: 'unreachable', batchError });
+      applyChunkResult(s, chunk, result);
     }
   }
 
@@ -180,9 +269,15 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
   async function pollAndFetch(): Promise<void> {
     const open = s.chunks.filter((c) => c.batchId && !c.fetched);
     if (open.length === 0) return;
-    const statuses = await acts.pollBatches(input.provider, open.map((c) => c.batchId!));
+    let statuses: ProviderBatchStatus[];
+    try {
+      statuses = await acts.pollBatches(input.provider, open.map((c) => c.batchId!));
+    } catch (err) {
+      if (!retriesRanOut(err)) throw err;
+      return giveUp(open, `the provider did not answer polls within the retry deadline: ${rootMessage(err)}`);
+    }
     for (const [i, chunk] of open.entries()) {
-      await record(chunk, statuses[i]);
+      await record(chunk, statuses[i]!);
     }
     setPhase(s.phase);
   }
@@ -190,16 +285,22 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
   async function record(chunk: ChunkState, status: ProviderBatchStatus): Promise<void> {
     chunk.state = status.state;
     chunk.providerStatus = status.providerStatus;
+    chunk.providerCounts = status.counts;
     if (!isTerminalBatchState(status.state)) return;
     const previous = s.phase;
     setPhase(s.cancelRequested ? 'cancelling' : 'fetching');
-    const result = await acts.fetchResults(ref, {
-      chunk: address(chunk),
-      batchId: chunk.batchId,
-      batchState: status.state,
-      batchError: status.error,
-    });
-    applyChunkResult(s, chunk, result);
+    try {
+      const result = await acts.fetchResults(ref, {
+        chunk: address(chunk),
+        batchId: chunk.batchId,
+        batchState: status.state,
+        batchError: status.error,
+      });
+      applyChunkResult(s, chunk, result);
+    } catch (err) {
+      if (!retriesRanOut(err)) throw err;
+      await giveUp([chunk], `the results could not be read within the retry deadline: ${rootMessage(err)}`);
+    }
     setPhase(previous);
   }
 
@@ -211,6 +312,15 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
   async function windDown(): Promise<void> {
     setPhase('cancelling');
     retreatFromUnsubmittedAttempt(s);
+    // A submit stopped by the cancel may have created its batch: found by its tag, it is cancelled like the rest.
+    for (const chunk of s.chunks.filter((c) => c.abandoned && !c.batchId)) {
+      const found = await acts.abandonSubmission(ref, { ...address(chunk), firstTryAtMs: chunk.submitStartedMs ?? Date.now() });
+      chunk.abandoned = false;
+      if (found) {
+        chunk.batchId = found;
+        chunk.state = 'cancelling';
+      }
+    }
     const open = () => s.chunks.filter((c) => c.batchId && !c.fetched);
     if (!s.cancelSent && open().length) {
       await acts.cancelBatches(input.provider, open().map((c) => c.batchId!));
@@ -260,8 +370,16 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
   }
 }
 
-/** Marks jobs that get the inline-size check (jobs recorded before it replay without it). */
+/**
+ * Changes to the command sequence, each behind `patched()` so jobs recorded before it replay the way
+ * they ran. Never rename or remove one while such jobs may exist (see the README: changing the workflow).
+ */
+/** Inline request lists above MAX_INLINE_REQUEST_BYTES are refused before the first activity. */
 const INLINE_CAP_PATCH = 'inline-request-cap';
+/** Submits run in a cancellable scope; a stopped submit's batch is looked for (abandonSubmission); retries run out. */
+const CANCELLABLE_SUBMIT_PATCH = 'cancellable-submit';
+/** A failed job writes an outcome for every planned item it had not finished. */
+const ACCOUNT_ON_FAILURE_PATCH = 'account-items-on-failure';
 
 /** Inline requests are for small jobs started by other means; a big list belongs in the store, passed by reference. */
 function refuseLargeInlineRequests(input: JobInput): void {

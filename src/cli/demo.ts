@@ -6,6 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Durabatch } from '../client';
+import { dataConverterFromEnv } from '../codec';
 import { durabatchHome } from '../config';
 import { ensureDevServer } from '../devserver';
 import { startEmulator, type Emulator } from '../emulator';
@@ -55,7 +56,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const workerRun = worker.run();
   const connection = await Connection.connect({ address: server.address });
   try {
-    const durabatch = new Durabatch(new Client({ connection }), { schemas: exampleSchemas, taskQueue, store });
+    const durabatch = new Durabatch(new Client({ connection, dataConverter: dataConverterFromEnv() }), { schemas: exampleSchemas, taskQueue, store });
     const job = await durabatch.start({
       provider: opts.provider,
       model,

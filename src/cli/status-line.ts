@@ -19,9 +19,9 @@ export class StatusLine {
       phase: s.phase.padEnd(10),
       failed: s.counts.failed,
       attempt: `${s.attempt}/${s.maxAttempts}`,
-      batches: s.chunks.map((c) => `${c.batchId ?? '…'} (${c.providerStatus ?? c.state})`).slice(-2).join(', ') || 'no provider batch yet',
+      batches: detail(s),
     };
-    const done = s.counts.succeeded + s.counts.failed;
+    const done = progress(s);
     if (!this.started) {
       this.bar.start(s.counts.total, done, payload);
       this.started = true;
@@ -33,6 +33,23 @@ export class StatusLine {
   stop(): void {
     if (this.started) this.bar.stop();
   }
+}
+
+/**
+ * Items done: those with a final outcome, plus what the provider reports as processed in batches
+ * not yet fetched (its own counter), so the bar moves while a batch runs.
+ */
+function progress(s: JobStatus): number {
+  const running = s.chunks.filter((c) => !c.fetched).reduce((n, c) => n + (c.providerCounts ? c.providerCounts.succeeded + c.providerCounts.failed : 0), 0);
+  return Math.min(s.counts.total, s.counts.succeeded + s.counts.failed + running);
+}
+
+/** The end of the line: why the job waits if it does, else its latest provider batches. */
+function detail(s: JobStatus): string {
+  if (s.note) return s.note;
+  const trouble = s.troubles?.[0];
+  if (trouble) return `retrying ${trouble.activity} (try ${trouble.attempt}): ${trouble.lastFailure}`;
+  return s.chunks.map((c) => `${c.batchId ?? '…'} (${c.providerStatus ?? c.state})`).slice(-2).join(', ') || 'no provider batch yet';
 }
 
 /** Polls a job's status into a StatusLine until `done` settles. */

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { DEFAULT_TASK_QUEUE, temporalAddress, temporalNamespace } from '../config';
 import { DEFAULT_RETRY_ON, DEFAULT_TIMING, type JobInput, type JobTiming } from '../job';
 import { checkRegistry, schemaNameOf, type SchemaRegistry } from '../schema';
+import { ITEMS_KEY, PHASE_KEY, PROVIDER_KEY } from '../search-attributes';
 import { defaultStoreUrl, openStore, type JobStore } from '../store';
 import type { ItemErrorType, ProviderName, RequestInput } from '../types';
 import { JobChecker } from '../validate-job';
@@ -91,8 +92,14 @@ export class Durabatch {
         args: [input],
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { [DEFINITION_MEMO]: definition, [STORE_MEMO]: { id: source.storeId, url: source.storeUrl }, [SET_MEMO]: source.set },
+        memo: { [DEFINITION_MEMO]: definition, [STORE_MEMO]: { id: source.storeId, url: source.storeUrl }, [SET_MEMO]: source.set, durabatchModel: input.model },
         staticSummary: `${input.provider} ${input.model}: ${source.count} requests → ${input.schemaName}`,
+        // Set at start, so a job no worker has touched yet is still listed and described by phase, provider and size.
+        typedSearchAttributes: [
+          { key: PHASE_KEY, value: 'validating' },
+          { key: PROVIDER_KEY, value: input.provider },
+          { key: ITEMS_KEY, value: source.count },
+        ],
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

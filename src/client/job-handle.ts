@@ -5,6 +5,7 @@ import type { JobStore, StoreIdentity, StoredOutcome } from '../store';
 import type { BatchOutcome } from '../types';
 import { cancelSignal, statusQuery } from '../../workflows/messages';
 import { JobFailedError, rootFailure, StoreMismatchError } from './errors';
+import { hasWorkflowPoller, statusWithoutWorker, stepTroubles } from './job-status';
 
 /** Memo key under which `start` records the job's store (kept here so the handle needs no client import). */
 export const STORE_MEMO = 'durabatchStore';
@@ -23,10 +24,22 @@ export class BatchJobHandle<T> {
   ) {}
 
   /**
-   * Phase, counts, provider batch IDs and states, attempts, usage. A running job answers through
-   * a worker; a finished one needs none (its summary is its result).
+   * Phase, counts, provider batch IDs and states, attempts, usage, and the steps retrying after a
+   * failure (what failed, which try, when the next is due). A running job answers through a worker;
+   * with no worker polling its task queue, Temporal itself answers (phase, provider, size) and says
+   * so, at once; a finished job needs none (its summary is its result).
    */
   async status(): Promise<JobStatus> {
+    const description = await this.workflow.describe();
+    if (description.status.name === 'COMPLETED') return this.result();
+    if (description.status.name !== 'RUNNING') return this.query();
+    if (!(await hasWorkflowPoller(this.workflow.client, description.taskQueue))) return statusWithoutWorker(this.jobId, description);
+    const status = await this.query();
+    const troubles = stepTroubles(description);
+    return troubles.length ? { ...status, troubles } : status;
+  }
+
+  private async query(): Promise<JobStatus> {
     try {
       return await this.workflow.query(statusQuery);
     } catch (err) {
@@ -57,17 +70,21 @@ export class BatchJobHandle<T> {
   /**
    * Waits for the job to end, then streams one typed outcome per request, in request order, from
    * the job store (memory stays flat whatever the job's size). A job cancelled through Temporal
-   * still gives what finished before the cancel. A client on another store than the job's throws
+   * still gives what finished before the cancel. A job that failed yields what its store holds, then
+   * throws JobFailedError with the reason. A client on another store than the job's throws
    * StoreMismatchError rather than yield nothing.
    */
   async *results(opts: ResultsOptions = {}): AsyncIterable<BatchOutcome<T>> {
+    let failure: JobFailedError | undefined;
     try {
       await this.workflow.result();
     } catch (err) {
-      if (!(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure)) await this.result();
+      if (!(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure)) failure = await this.result().then(() => undefined, (e: JobFailedError) => e);
     }
     const store = await this.checkedStore();
     for await (const o of store.readLatestOutcomes(this.jobId, opts)) yield toOutcome<T>(o);
+    // A failed job's stored outcomes (paid for) are given first; then it says it failed, and why.
+    if (failure) throw failure;
   }
 
   /** `results()` collected into an array: for jobs small enough to hold in memory. */

@@ -46,6 +46,8 @@ export interface FaultConfig {
   httpErrors: { status: HttpFaultStatus; count: number };
   /** create-batch handlers register the batch, then wait this long before answering */
   createDelayMs: number;
+  /** the next N batch creates answer 500 before anything is created (a provider that refuses every create) */
+  createErrors: number;
   /**
    * Models answered as not existing, each provider its own way: OpenAI fails the batch at validation
    * (`model_not_found`), Anthropic errors every request of it, Gemini refuses the create with 404.
@@ -68,6 +70,7 @@ export const DEFAULT_FAULTS: FaultConfig = Object.freeze({
   expire: false,
   httpErrors: Object.freeze({ status: 429, count: 0 }) as FaultConfig['httpErrors'],
   createDelayMs: 0,
+  createErrors: 0,
   unknownModels: Object.freeze([]) as unknown as string[],
 }) as FaultConfig;
 
@@ -351,6 +354,13 @@ export class BatchEngine {
     if (!(count > 0)) return undefined;
     this.faults.httpErrors = { status, count: count - 1 };
     return status === 500 || status === 401 ? status : 429;
+  }
+
+  /** Consumes one `createErrors` fault: true when this create must fail. */
+  takeCreateFault(): boolean {
+    if (!(this.faults.createErrors > 0)) return false;
+    this.faults.createErrors -= 1;
+    return true;
   }
 
   stats(): { batchesCreated: number; byProvider: Record<EmulatedProvider, number>; byTag: Record<string, number> } {

@@ -43,12 +43,20 @@ function faultResponse(c: Context, status: HttpFaultStatus): Response {
   }
 }
 
+/** The three providers' "create a batch" calls. */
+function isBatchCreate(c: Context): boolean {
+  if (c.req.method !== 'POST') return false;
+  const path = c.req.path;
+  return path === '/v1/batches' || path === '/v1/messages/batches' || path.endsWith(':batchGenerateContent');
+}
+
 /** Everything but the emulator's own admin API counts as a provider call. */
 export function httpFaultMiddleware(engine: BatchEngine): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.path.startsWith('/_emulator')) return next();
     const status = engine.takeHttpFault();
     if (status !== undefined) return faultResponse(c, status);
+    if (isBatchCreate(c) && engine.takeCreateFault()) return faultResponse(c, 500);
     return next();
   };
 }

@@ -61,8 +61,8 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
   const memory = new SubmitMemory();
 
   /** Without SDK retries: only 429/529 (refused, nothing created) are tried again (create-once.ts). */
-  function createBatch(requests: BatchCreateParams.Request[]): Promise<MessageBatch> {
-    return createOnce(() => client.messages.batches.create({ requests }, { maxRetries: 0 }), {
+  function createBatch(requests: BatchCreateParams.Request[], signal?: AbortSignal): Promise<MessageBatch> {
+    return createOnce(() => client.messages.batches.create({ requests }, { maxRetries: 0, signal }), {
       refused: (err) => err instanceof APIError && (err.status === 429 || err.status === 529),
       retryAfterMs: (err) => retryAfterFromHeaders((err as APIError).headers),
     });
@@ -80,7 +80,7 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
       if (orphan) return { batchId: orphan, reused: true };
     }
     const shared = sharedParams(chunk);
-    const batch = await createBatch([sentinel, ...chunk.requests.map((r) => toBatchRequest(r, shared))]);
+    const batch = await createBatch([sentinel, ...chunk.requests.map((r) => toBatchRequest(r, shared))], ctx.signal);
     return { batchId: batch.id, reused: false };
   }
 
@@ -103,6 +103,15 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
 
     submit(chunk, ctx) {
       return memory.run(chunk.tag, () => submitOnce(chunk, ctx));
+    },
+
+    findSubmission(chunk, ctx) {
+      return findOrphan(client, {
+        sentinel: sentinelId(chunk.tag),
+        requestCount: chunk.requestCount,
+        firstTryAtMs: ctx.firstTryAtMs,
+        skip: (id) => memory.ownedByOther(id, chunk.tag),
+      });
     },
 
     async status(batchId): Promise<ProviderBatchStatus> {

@@ -73,7 +73,7 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
     Buffer.byteLength(inputLine(request, generationConfig(chunk)));
 
   /** A tag is unique per (job, run, attempt, chunk): a match is ours whatever its age; age only ends the paging. */
-  async function findByTag(tag: string, ctx: SubmitContext): Promise<string | undefined> {
+  async function findByTag(tag: string, ctx: Pick<SubmitContext, 'firstTryAtMs'>): Promise<string | undefined> {
     const window = new ListingWindow(ctx.firstTryAtMs - SEARCH_SLACK_MS);
     const pager = await ai.batches.list({ config: { pageSize: options.listPageSize ?? LIST_PAGE_SIZE } });
     for (let page = pager.page; ; page = await pager.nextPage()) {
@@ -86,26 +86,26 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
   }
 
   /** Without SDK retries: only a 429 (refused, nothing created) is tried again (create-once.ts). */
-  function createBatch(chunk: ChunkSpec, src: Parameters<typeof ai.batches.create>[0]['src']): Promise<BatchJob> {
+  function createBatch(chunk: ChunkSpec, src: Parameters<typeof ai.batches.create>[0]['src'], signal?: AbortSignal): Promise<BatchJob> {
     return createOnce(
       () =>
         ai.batches.create({
           model: chunk.model,
           src,
-          config: { displayName: chunk.tag, httpOptions: { retryOptions: { attempts: 1 } } },
+          config: { displayName: chunk.tag, httpOptions: { retryOptions: { attempts: 1 } }, ...(signal && { abortSignal: signal }) },
         }),
       { refused: (err) => err instanceof ApiError && err.status === 429 },
     );
   }
 
-  async function upload(chunk: ChunkSpec): Promise<string> {
+  async function upload(chunk: ChunkSpec, signal?: AbortSignal): Promise<string> {
     const config = generationConfig(chunk);
     // A Blob of many strings: the JSONL is never joined into one giant string, nor written to disk.
     const blob = new Blob(
       chunk.requests.map((r) => inputLine(r, config)),
       { type: 'application/jsonl' },
     );
-    const file = await ai.files.upload({ file: blob, config: { mimeType: 'application/jsonl', displayName: chunk.tag } });
+    const file = await ai.files.upload({ file: blob, config: { mimeType: 'application/jsonl', displayName: chunk.tag, ...(signal && { abortSignal: signal }) } });
     if (!file.name) throw new Error('Gemini accepted the upload but returned no file name');
     return file.name;
   }
@@ -118,8 +118,8 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
     let bytes = 0;
     const inline = chunk.requests.every((r) => (bytes += requestSize(r, chunk)) <= inlineMaxBytes);
     const config = generationConfig(chunk);
-    const src = inline ? chunk.requests.map((r) => toInlinedRequest(r, config)) : await upload(chunk);
-    const job = await createBatch(chunk, src);
+    const src = inline ? chunk.requests.map((r) => toInlinedRequest(r, config)) : await upload(chunk, ctx.signal);
+    const job = await createBatch(chunk, src, ctx.signal);
     if (!job.name) throw new Error('Gemini created a batch but returned no name');
     return { batchId: job.name, reused: false };
   }
@@ -144,6 +144,10 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
 
     submit(chunk, ctx) {
       return memory.run(chunk.tag, () => submitOnce(chunk, ctx));
+    },
+
+    findSubmission(chunk, ctx) {
+      return findByTag(chunk.tag, ctx);
     },
 
     async status(batchId): Promise<ProviderBatchStatus> {

@@ -31,7 +31,7 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
   const client = new OpenAI({ apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, maxRetries: 3 });
   const memory = new SubmitMemory();
 
-  async function findByTag(tag: string, ctx: SubmitContext): Promise<string | undefined> {
+  async function findByTag(tag: string, ctx: Pick<SubmitContext, 'firstTryAtMs'>): Promise<string | undefined> {
     const window = new ListingWindow(ctx.firstTryAtMs - SEARCH_SLACK_MS);
     for await (const batch of client.batches.list({ limit: 100 })) {
       if (batch.metadata?.[TAG_KEY] === tag) return batch.id;
@@ -49,11 +49,14 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
     const body = sharedBody(chunk);
     const jsonl = Buffer.from(chunk.requests.map((r) => inputLine(r, body)).join(''));
     // An upload repeated by a retry leaves an unused file behind (it expires), never a billed batch.
-    const file = await client.files.create({
-      file: await toFile(jsonl, `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`, { type: 'application/jsonl' }),
-      purpose: 'batch',
-      expires_after: { anchor: 'created_at', seconds: INPUT_FILE_TTL_S },
-    });
+    const file = await client.files.create(
+      {
+        file: await toFile(jsonl, `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`, { type: 'application/jsonl' }),
+        purpose: 'batch',
+        expires_after: { anchor: 'created_at', seconds: INPUT_FILE_TTL_S },
+      },
+      { signal: ctx.signal },
+    );
     const batch = await createOnce(
       () =>
         client.batches.create(
@@ -63,7 +66,7 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
             completion_window: '24h',
             metadata: { [TAG_KEY]: chunk.tag, durabatch_job: chunk.jobId.slice(0, 512) },
           },
-          { maxRetries: 0 },
+          { maxRetries: 0, signal: ctx.signal },
         ),
       {
         refused: (err) => err instanceof APIError && err.status === 429,
@@ -97,6 +100,10 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
 
     submit(chunk, ctx) {
       return memory.run(chunk.tag, () => submitOnce(chunk, ctx));
+    },
+
+    findSubmission(chunk, ctx) {
+      return findByTag(chunk.tag, ctx);
     },
 
     async status(batchId): Promise<ProviderBatchStatus> {

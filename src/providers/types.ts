@@ -45,6 +45,8 @@ export interface SubmitContext {
   firstTryAtMs: number;
   /** True when an earlier try may have reached the provider. */
   isRetry: boolean;
+  /** Aborts the provider calls when the submit is cancelled (the activity's cancellation signal). */
+  signal?: AbortSignal;
 }
 
 export interface SubmitResult {
@@ -91,6 +93,11 @@ export interface ProviderAdapter {
   requestSize(request: PreparedRequest, chunk: Omit<ChunkSpec, 'requests' | 'tag'>): number;
   /** Find-before-create: returns the existing batch for `chunk.tag`, or builds the body in memory and creates one. */
   submit(chunk: ChunkSpec, ctx: SubmitContext): Promise<SubmitResult>;
+  /**
+   * The batch a stopped submit of this chunk may have created (found by its tag; Anthropic: by its
+   * sentinel), or undefined. Only looks; never creates.
+   */
+  findSubmission(chunk: { tag: string; requestCount: number }, ctx: Pick<SubmitContext, 'firstTryAtMs'>): Promise<string | undefined>;
   status(batchId: string): Promise<ProviderBatchStatus>;
   cancel(batchId: string): Promise<void>;
   /**

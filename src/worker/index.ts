@@ -4,6 +4,7 @@ import { dataConverterFromEnv } from '../codec/aes-gcm-codec';
 import { DEFAULT_TASK_QUEUE, temporalAddress, temporalNamespace } from '../config';
 import { ProviderRegistry, type ProviderConfig } from '../providers';
 import { checkRegistry, type SchemaRegistry } from '../schema';
+import { ensureSearchAttributes } from '../search-attributes-check';
 import { defaultStoreUrl, openStore, type JobStore } from '../store';
 
 export interface DurabatchWorkerOptions {
@@ -31,9 +32,12 @@ export async function createDurabatchWorker(options: DurabatchWorkerOptions): Pr
   checkRegistry(options.schemas);
   const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? defaultStoreUrl());
   const connection = options.connection ?? (await NativeConnection.connect({ address: options.address ?? temporalAddress() }));
+  const namespace = options.namespace ?? temporalNamespace();
+  // An unregistered search attribute would fail every workflow task, forever: refuse to start instead.
+  await ensureSearchAttributes(connection.operatorService, namespace);
   return Worker.create({
     connection,
-    namespace: options.namespace ?? temporalNamespace(),
+    namespace,
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({

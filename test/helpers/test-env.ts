@@ -92,7 +92,8 @@ export async function startTestEnv(
         workflowBundle,
         providers: { ...opts.providers, ...(useEmulator ? { emulatorUrl: emulator.url } : { env: {} }) },
         shutdownGraceTime: '1s',
-        dataConverter: opts.dataConverter,
+        // The client's converter, never the environment's: a codec key in the shell must not split them.
+        dataConverter: opts.dataConverter ?? {},
       });
       const running = worker.run();
       const handle: RunningWorker = {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { AesGcmCodec, codecFromEnv, CODEC_KEYS_ENV, ENCRYPTED_ENCODING } from '../../src/codec/aes-gcm-codec';
 import { startCodecServer, type CodecServer } from '../../src/codec/codec-server';
@@ -51,6 +52,23 @@ function readable(json: string): { text: string; bytes: Buffer[] } {
   return { text: [json, ...bytes.map((b) => b.toString('utf8'))].join('\n'), bytes: [Buffer.from(json), ...bytes] };
 }
 
+/** Every payload in a history that the codec did not encrypt, by where it sits. */
+function plainPayloads(json: string): { path: string; encoding: string }[] {
+  const found: { path: string; encoding: string }[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    if (!v || typeof v !== 'object') return;
+    const metadata = (v as { metadata?: Record<string, string> }).metadata;
+    if (metadata && typeof metadata.encoding === 'string') {
+      const encoding = Buffer.from(metadata.encoding, 'base64').toString();
+      if (encoding !== ENCRYPTED_ENCODING) found.push({ path, encoding });
+    }
+    for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+  };
+  walk(JSON.parse(json), '');
+  return found;
+}
+
 function assertKeyAbsent(json: string, what: string) {
   const { text, bytes } = readable(json);
   for (const form of [KEY_B64, KEY_B64.replace(/=+$/, ''), KEY_RAW.toString('hex'), Buffer.from(KEY_B64).toString('base64')]) {
@@ -84,8 +102,9 @@ describe('payload encryption: nothing of a job is readable in Temporal history',
     else process.env[CODEC_KEYS_ENV] = previousKeys;
   });
 
-  const history = (env: TestEnv, jobId: string, extra: string[] = []) =>
-    execFileSync(cli, ['workflow', 'show', '--workflow-id', jobId, '--address', env.server.address, '--output', 'json', ...extra], { maxBuffer: 1 << 26 }).toString();
+  // Not execFileSync: with --codec-endpoint the CLI calls the codec server in this process, whose event loop must run.
+  const history = async (env: TestEnv, jobId: string, extra: string[] = []) =>
+    (await promisify(execFile)(cli, ['workflow', 'show', '--workflow-id', jobId, '--address', env.server.address, '--output', 'json', ...extra], { maxBuffer: 1 << 26, timeout: 60_000 })).stdout;
 
   /** Runs the same two jobs (inline through the Temporal client, and through durabatch.start); returns their histories. */
   async function runJobs(env: TestEnv, prefix: string) {
@@ -114,7 +133,7 @@ describe('payload encryption: nothing of a job is readable in Temporal history',
       const status = await job.status();
       assert.equal(status.phase, 'completed', 'queries go through the codec too');
     }
-    return { inline: history(env, inlineId), started: history(env, startedJob.jobId), inlineId };
+    return { inline: await history(env, inlineId), started: await history(env, startedJob.jobId), inlineId };
   }
 
   it('with the codec on client and worker: no prompt, answer, model name or key in history; the job completes and its results read', async () => {
@@ -133,13 +152,17 @@ describe('payload encryption: nothing of a job is readable in Temporal history',
         ];
         for (const s of forbidden) assert.equal(text.includes(s), false, `${kind}: "${s}" must not be readable in history`);
         assertKeyAbsent(json, kind);
+        // What stays plain: search attributes (phase, provider, item count, patch IDs) and the SDK's patch markers.
+        const plain = plainPayloads(json).filter((p) => !/\.searchAttributes\.indexedFields\.\w+$|\.markerRecordedEventAttributes\.details\.patch-data\.payloads\[\d+\]$/.test(p.path));
+        assert.deepEqual(plain, [], `${kind}: every other payload is encrypted`);
       }
 
       // The codec server makes the same history readable to the CLI (and the Web UI).
       codecServer = await startCodecServer({ codec, port: 0 });
-      const decoded = history(env, inlineId, ['--codec-endpoint', codecServer.url]);
-      for (const s of promptTexts('inline')) assert.ok(decoded.includes(s), `decoded through the codec server: "${s}"`);
-      assert.equal(decoded.includes(ENCRYPTED_ENCODING), false);
+      const decoded = await history(env, inlineId, ['--codec-endpoint', codecServer.url]);
+      const shown = readable(decoded).text;
+      for (const s of promptTexts('inline')) assert.ok(shown.includes(s), `decoded through the codec server: "${s}"`);
+      assert.equal(shown.includes(ENCRYPTED_ENCODING), false, 'every payload decoded');
       assertKeyAbsent(decoded, 'decoded history');
     } finally {
       await codecServer?.close();

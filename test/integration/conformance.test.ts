@@ -230,6 +230,12 @@ describe(`${profile.label}: batch jobs on a real Temporal dev server`, () => {
         return true;
       });
       assert.equal(creations(env).total, 0);
+      // A failed job's results still come out: every item says why, then the failure itself.
+      const seen: string[] = [];
+      await assert.rejects(async () => {
+        for await (const r of job.results()) seen.push(r.ok ? 'ok' : r.error.type);
+      }, /job .* failed: the provider rejected the request \(HTTP 404\)/);
+      assert.deepEqual(seen, ['batch_failed', 'batch_failed', 'batch_failed']);
       return;
     }
     const results = await job.allResults();
@@ -238,22 +244,59 @@ describe(`${profile.label}: batch jobs on a real Temporal dev server`, () => {
     for (const r of results) assert.match(r.ok ? '' : r.error.message, /no-such-model/);
   });
 
-  it('fails a job whose key is revoked mid-flight, and cancels its open provider batch', async () => {
-    env.emulator.configure({ processingMs: 4000 });
+  it('waits out a key revoked for a while mid-poll, showing why, and completes', async () => {
+    env.emulator.configure({ processingMs: 3000 });
     const job = await start('key-revoked', { requests: userRequests(3, 'k') });
-    const batchId = await waitFor('polling a provider batch', async () => {
+    await waitFor('polling a provider batch', async () => {
       const s = await job.status();
       return s.phase === 'polling' && s.chunks[0]?.batchId;
     });
-    env.emulator.configure({ httpErrors: { status: 401, count: 1 } });
-    await assert.rejects(job.result(), (err: unknown) => {
-      assert.ok(err instanceof JobFailedError, String(err));
-      assert.equal(err.type, 'ProviderAuth');
-      assert.match(err.message, /the provider rejected the API key \(HTTP 401\)/);
-      return true;
-    });
-    await waitFor('the open batch cancelled', async () => ['cancelling', 'cancelled'].includes(env.emulator.engine.phase(emulatedBatch(env, batchId))));
+    env.emulator.configure({ httpErrors: { status: 401, count: 2 } });
+    const summary = await job.result();
+    assert.deepEqual(summary.counts, { total: 3, succeeded: 3, failed: 0, pending: 0 });
     assert.deepEqual(creations(env), { total: 1, duplicates: [] });
+  });
+
+  it('a key that stays revoked past the retry deadline: the job ends, every item accounted for, the batch asked to cancel', async () => {
+    env.emulator.configure({ processingMs: 3000 });
+    const job = await start('key-gone', { requests: userRequests(3, 'g'), timing: { ...FAST_TIMING, retryDeadlineMs: 3000 } });
+    await waitFor('polling a provider batch', async () => {
+      const s = await job.status();
+      return s.phase === 'polling' && s.chunks[0]?.batchId;
+    });
+    env.emulator.configure({ httpErrors: { status: 401, count: 1_000_000 } });
+    const summary = await job.result();
+    assert.equal(summary.phase, 'completed');
+    assert.deepEqual(summary.counts, { total: 3, succeeded: 0, failed: 3, pending: 0 });
+    env.emulator.configure({ httpErrors: { status: 401, count: 0 } });
+    const results = await job.allResults();
+    assert.deepEqual(results.map((r) => (r.ok ? 'ok' : `${r.error.type}@${r.attempts}`)), Array(3).fill('provider_error@1'));
+    for (const r of results) assert.match(r.ok ? '' : r.error.message, /did not answer polls within the retry deadline.*HTTP 401/);
+    assert.deepEqual(creations(env), { total: 1, duplicates: [] });
+  });
+
+  it('a provider that refuses every create: the cancel signal still ends the job, nothing created', async () => {
+    env.emulator.configure({ createErrors: 1_000_000 });
+    const job = await start('creates-fail-cancel');
+    await waitFor('submitting', async () => (await job.status()).phase === 'submitting');
+    await new Promise((r) => setTimeout(r, 1500)); // a few failed creates
+    await job.cancel('creates keep failing');
+    const summary = await job.result();
+    assert.equal(summary.phase, 'cancelled');
+    const results = await job.allResults();
+    assert.deepEqual(results.map((r) => (r.ok ? 'ok' : r.error.type)), ['cancelled', 'cancelled', 'cancelled']);
+    assert.equal(creations(env).total, 0);
+  });
+
+  it('a provider that refuses every create: retries run out, items end as provider errors after every attempt', async () => {
+    env.emulator.configure({ createErrors: 1_000_000 });
+    const job = await start('creates-fail-deadline', { maxAttempts: 2, timing: { ...FAST_TIMING, retryDeadlineMs: 2500 } });
+    const summary = await job.result();
+    assert.equal(summary.phase, 'completed');
+    const results = await job.allResults();
+    assert.deepEqual(results.map((r) => (r.ok ? 'ok' : `${r.error.type}@${r.attempts}`)), Array(3).fill('provider_error@2'));
+    for (const r of results) assert.match(r.ok ? '' : r.error.message, /could not be created/);
+    assert.equal(creations(env).total, 0);
   });
 
   it('rides out 429 and 500 responses from the provider', async () => {
