@@ -16,7 +16,7 @@ export function createAbandonSubmission(deps: ActivityDeps) {
     try {
       const adapter = deps.providers.get(ref.provider);
       return await withHeartbeat(async () => {
-        const found = await adapter.findSubmission({ tag: chunkTag(ref, chunk.attempt, chunk.index), requestCount: chunk.size }, chunk);
+        const found = await adapter.findSubmission({ tag: chunk.tag ?? chunkTag(ref, chunk.attempt, chunk.index), requestCount: chunk.size }, chunk);
         if (found) await cancelEndedTolerant(adapter, found);
         return found;
       });

@@ -5,7 +5,7 @@ import { ChunkOutcomes } from './chunk-outcomes';
 import { classifyResult, missingResult, type ChunkEnd } from './classify-result';
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
-import { withHeartbeat } from './heartbeat';
+import { Progress, withHeartbeat } from './heartbeat';
 import { chunkItems, chunkTag, jobContext } from './job-context';
 import { jobSource } from './job-source';
 import type { ChunkAddress } from './submit-chunk';
@@ -29,25 +29,29 @@ const WRITE_GROUP = 1_000;
 export function createFetchResults(deps: ActivityDeps) {
   return async function fetchResults(ref: JobRef, input: FetchInput): Promise<ChunkResultSummary> {
     try {
-      return await withHeartbeat(() => fetchChunk(ref, input));
+      return await fetchChunk(ref, input);
     } catch (err) {
       throw asActivityFailure(err);
     }
   };
 
   async function fetchChunk(ref: JobRef, input: FetchInput): Promise<ChunkResultSummary> {
-    const source = await jobSource(deps, ref);
+    const progress = new Progress();
     const ctx = jobContext(deps, ref);
     const { chunk } = input;
     // Only IDs and positions are kept: the messages are not needed to read answers.
-    const items = (await chunkItems(deps, ref, source, chunk)).map(({ idx, customId }) => ({ idx, customId }));
+    const items = await withHeartbeat(async () => {
+      const source = await jobSource(deps, ref);
+      return (await chunkItems(deps, ref, source, chunk)).map(({ idx, customId }) => ({ idx, customId }));
+    });
     const position = new Map(items.map((item, pos) => [item.customId, pos]));
-    let writer = await deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index);
+    let writer = await withHeartbeat(() => deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index));
     try {
       let tracked = new ChunkOutcomes(items.length);
       let group: StoredOutcome[] = [];
       const flush = async (out: OutcomeWriter) => {
         await out.write(group);
+        progress.advance('written', group.length);
         group = [];
       };
       let { batchState, batchError }: Pick<FetchInput, 'batchState' | 'batchError'> = input;
@@ -55,7 +59,10 @@ export function createFetchResults(deps: ActivityDeps) {
       if (input.batchId) {
         const batchId = input.batchId;
         try {
-          for await (const raw of ctx.adapter.results(batchId, { requests: items, tag: chunkTag(ref, chunk.attempt, chunk.index) })) {
+          const tag = chunk.tag ?? chunkTag(ref, chunk.attempt, chunk.index);
+          const onLine = () => progress.advance('lines');
+          const results = ctx.adapter.results(batchId, { requests: items, tag, onLine, signal: progress.signal, ...(chunk.proof && { proof: chunk.proof }) });
+          for await (const raw of results) {
             const pos = position.get(raw.customId);
             if (pos === undefined) continue; // not ours: never let a stray line into the job
             // A success beats a failure for the same ID (e.g. a partial retry inside the provider).
@@ -85,8 +92,9 @@ export function createFetchResults(deps: ActivityDeps) {
         group.push(outcome);
         if (group.length >= WRITE_GROUP) await flush(writer);
       }
+      progress.done();
       await flush(writer);
-      await writer.commit();
+      await withHeartbeat(() => writer.commit());
       return tracked.summary();
     } catch (err) {
       await writer.abort();

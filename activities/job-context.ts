@@ -44,10 +44,4 @@ export async function chunkItems(deps: ActivityDeps, ref: JobRef, source: Reques
   return items;
 }
 
-/**
- * The idempotency key of one submission, carried by its provider batch: job, run, attempt, chunk.
- * The run part (48 random bits of the first run's ID) tells a reused job ID's batches from the old job's.
- */
-export function chunkTag(ref: Pick<JobRef, 'jobId' | 'runId'>, attempt: number, chunk: number): string {
-  return `${ref.jobId}/r${ref.runId.replace(/-/g, '').slice(-12)}/a${attempt}/c${chunk}`;
-}
+export { chunkTag } from '../src/job';

@@ -14,6 +14,10 @@ export interface ChunkAddress {
   /** Position of the chunk's first item within the attempt's items. */
   offset: number;
   size: number;
+  /** The chunk's tag as the workflow keeps it (computed here only for chunks planned before it was kept). */
+  tag?: string;
+  /** The submission's proof as `submit` returned it (fetch only). */
+  proof?: string;
 }
 
 /**
@@ -30,7 +34,7 @@ export function createSubmitChunk(deps: ActivityDeps) {
       const ctx = jobContext(deps, ref);
       return await withHeartbeat(async () => {
         const items = await chunkItems(deps, ref, source, chunk);
-        const spec = { ...ctx.shape, tag: chunkTag(ref, chunk.attempt, chunk.index), requests: items };
+        const spec = { ...ctx.shape, tag: chunk.tag ?? chunkTag(ref, chunk.attempt, chunk.index), requests: items };
         return ctx.adapter.submit(spec, { firstTryAtMs: info.scheduledTimestampMs, isRetry: info.attempt > 1, signal });
       });
     } catch (err) {

@@ -10,7 +10,7 @@
  * The emulator lives in this process, so its memory (every input and output file of the job) is not
  * counted against durabatch. A 3-request job on the same stack gives the history's fixed cost.
  */
-import { figure, MIB, note, nowMs, option } from './lib/report';
+import { figure, note, nowMs, option } from './lib/report';
 import { historyOf, runClientChild, selfPeakMb, startStack, startWorkerChild } from './lib/stack';
 
 const n = option('n', 1_000_000);
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       figure('big_job.small_job_history_bytes', smallHistory.bytes / 1e6, 'MB');
       note(`big-job: worker start-up peak ${workerPeak.startupPeakMb.toFixed(0)} MiB, ${workerPeak.readyRssMb.toFixed(0)} MiB when ready, ` +
         `${workerPeak.sampledRssMb.toFixed(0)} MiB sampled max during the jobs; client sampled max ${big.sampledRssMb.toFixed(0)} MiB; ` +
-        `this process (emulator) peak ${selfPeakMb().toFixed(0)} MiB (${(MIB / 1e6).toFixed(3)} MB per MiB)`);
+        `this process (emulator) peak ${selfPeakMb().toFixed(0)} MiB`);
     } finally {
       if (!workerPeak) await worker.stop().catch(() => undefined);
     }

@@ -6,31 +6,29 @@
  *
  *   npm run bench -- results-ingest [--n 100000] [--rounds 3]
  *
- * The output file is made by the emulator's own engine and line writer (so lines have the real
- * shape and size, with ~5% invalid JSON or schema mismatches) and held in memory: the adapter here
+ * The output files are made by the emulator's own engine and line writer (bench/lib/output-lines.ts:
+ * the real shape and size, ~5% invalid JSON or schema mismatches) and held in memory: the adapter here
  * only yields `parseOutputLine` of each line. HTTP download and line splitting are left out on
  * purpose, to isolate what durabatch adds: parse, classify with zod, write outcomes to the store.
  */
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createFetchResults, type FetchInput } from '../activities/fetch-results';
-import { BatchEngine, type EmulatedItem } from '../src/emulator';
-import { resultLine } from '../src/emulator/openai-wire';
 import { DEFAULT_RETRY_ON, DEFAULT_TIMING, type ChunkResultSummary, type JobRef, type RequestsRef } from '../src/job';
 import type { ProviderRegistry } from '../src/providers';
 import { parseOutputLine } from '../src/providers/openai-lines';
 import type { ProviderAdapter, RawItemResult } from '../src/providers/types';
-import { toCanonicalJsonSchema } from '../src/schema';
-import { toOpenAIStrictSchema } from '../src/schema/openai-strict';
 import { FileJobStore, PgJobStore, type JobStore } from '../src/store';
 import { JobChecker } from '../src/validate-job';
 import { writeRequests } from '../src/write-requests';
 import { createTestDatabase } from '../test/helpers/pg';
 import { figure, median, note, nowMs, option, RssSampler, vmHwmMb } from './lib/report';
-import { generateRequests, MODEL, PARAMS, requestFor, User } from './lib/requests';
+import { generateRequests, MODEL, PARAMS, User } from './lib/requests';
 
 const n = option('n', 100_000);
 const rounds = option('rounds', 3);
@@ -38,27 +36,17 @@ const rounds = option('rounds', 3);
 const CHUNK = 50_000;
 const WARMUP_N = 5_000;
 
-const jsonSchema = toCanonicalJsonSchema(User, 'User');
 const meta = { provider: 'openai', model: MODEL, schemaName: 'User' };
 
-/** Output lines per chunk, as the emulator writes them for a batch of those requests. */
-function outputLines(count: number): string[][] {
-  const engine = new BatchEngine({
-    faults: { validatingMs: 0, processingMs: 0, finalizingMs: 0, invalidJsonRate: 0.025, schemaMismatchRate: 0.025 },
+/** Output lines per chunk: made in a child process (bench/lib/output-lines.ts), read back here. */
+function outputLines(dir: string, prefix: string, count: number): string[][] {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'lib', 'output-lines.ts'), dir, prefix, String(count), String(CHUNK)], {
+    cwd: join(__dirname, '..'),
+    stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const strict = toOpenAIStrictSchema(jsonSchema);
+  if (res.status !== 0) throw new Error(`output-lines.ts failed (exit ${res.status ?? res.signal})`);
   const chunks: string[][] = [];
-  for (let from = 0; from < count; from += CHUNK) {
-    const items: EmulatedItem[] = [];
-    for (let i = from; i < Math.min(count, from + CHUNK); i++) {
-      const r = requestFor(i);
-      items.push({ customId: r.customId, messages: r.messages, jsonSchema: strict, maxTokens: PARAMS.maxTokens });
-    }
-    const batch = engine.create('openai', { idPrefix: 'batch_', tag: `bench/a1/c${chunks.length}`, model: MODEL, items });
-    const results = engine.results(batch)!;
-    const ended = batch.createdAtMs;
-    chunks.push(results.map((result) => JSON.stringify(resultLine(batch, result, ended).line)));
-  }
+  for (let k = 0; k * CHUNK < count; k++) chunks.push(readFileSync(join(dir, `${prefix}-c${k}.jsonl`), 'utf8').split('\n').filter(Boolean));
   return chunks;
 }
 
@@ -68,7 +56,7 @@ async function writeJob(store: JobStore, jobId: string, count: number): Promise<
   return writeRequests(store, jobId, generateRequests(count), checker, meta);
 }
 
-/** Every chunk of a job through the real fetch activity; returns the summed summary. */
+/** Every chunk of a job through the real fetch activity, one after another as the workflow runs them; their summaries. */
 async function ingest(store: JobStore, jobId: string, source: RequestsRef, chunks: string[][]): Promise<ChunkResultSummary[]> {
   const adapter = {
     async *results(batchId: string): AsyncIterable<RawItemResult> {
@@ -119,22 +107,26 @@ async function bench(label: string, store: JobStore, chunks: string[][], warmup:
 
 async function main(): Promise<void> {
   const t0 = nowMs();
-  const chunks = outputLines(n);
-  const warmup = outputLines(WARMUP_N);
-  const bytes = chunks.flat().reduce((s, l) => s + Buffer.byteLength(l) + 1, 0);
-  // The engine that made the lines is garbage now; collected, it does not inflate the stores' figures.
-  global.gc?.();
-  note(`output lines made in ${((nowMs() - t0) / 1000).toFixed(1)} s: ${(bytes / 1e6).toFixed(0)} MB; rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB with them in memory`);
-  figure('results_ingest.baseline_rss', process.memoryUsage().rss / 2 ** 20, 'MiB');
-
   const dir = await mkdtemp(join(tmpdir(), 'durabatch-bench-ingest-'));
   try {
-    const store = await FileJobStore.open(dir);
-    await bench('file', store, chunks, warmup);
-    await store.close();
+    const chunks = outputLines(dir, 'ingest', n);
+    const warmup = outputLines(dir, 'warmup', WARMUP_N);
+    const bytes = chunks.flat().reduce((s, l) => s + Buffer.byteLength(l) + 1, 0);
+    global.gc?.();
+    note(`output lines made in ${((nowMs() - t0) / 1000).toFixed(1)} s: ${(bytes / 1e6).toFixed(0)} MB; rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB with them in memory`);
+    // What the process holds before any store work: the output lines themselves (in memory, see above).
+    figure('results_ingest.baseline_rss', process.memoryUsage().rss / 2 ** 20, 'MiB');
+    await benchStores(dir, chunks, warmup);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  figure('results_ingest.process_peak_rss', vmHwmMb() ?? NaN, 'MiB');
+}
+
+async function benchStores(dir: string, chunks: string[][], warmup: string[][]): Promise<void> {
+  const fileStore = await FileJobStore.open(join(dir, 'store'));
+  await bench('file', fileStore, chunks, warmup);
+  await fileStore.close();
 
   const db = await createTestDatabase();
   try {
@@ -147,7 +139,6 @@ async function main(): Promise<void> {
   } finally {
     await db.drop();
   }
-  figure('results_ingest.process_peak_rss', vmHwmMb() ?? NaN, 'MiB');
 }
 
 main().catch((err) => {

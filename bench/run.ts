@@ -1,61 +1,49 @@
 /**
- * Throughput and memory of the in-memory hot paths, per provider: planning chunks (sizing every
- * request in the provider's dialect), building the batch body, and classifying answers
- * (JSON.parse + zod). Prints figures; asserts nothing.  `npm run bench [-- N]`
+ * `npm run bench` runs every benchmark in order; `npm run bench -- <name> [options]` runs one (its
+ * options are passed on, e.g. `npm run bench -- big-job --n 200000`).
+ *
+ * Each benchmark is its own file under bench/ and runs in its own Node process: one benchmark's
+ * heap, JIT state and leftover garbage never colour the next one's figures, and each gets the Node
+ * flags it needs. Every figure is a JSON line `{"name","value","unit"}` on stdout; commentary
+ * (including how long each benchmark took) goes to stderr. Figures are printed, never asserted.
  */
-import { classifyResult } from '../activities/classify-result';
-import { planChunks } from '../activities/plan-chunks';
-import { offlineAdapter } from '../src/providers';
-import { inputLine, sharedBody } from '../src/providers/openai-lines';
-import { toCanonicalJsonSchema } from '../src/schema';
-import { DEFAULT_RETRY_ON } from '../src/job';
-import { User } from '../src/examples';
-import { PROVIDERS, type PreparedRequest } from '../src/types';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 
-const n = Number(process.argv[2] ?? 50_000);
-const requests: PreparedRequest[] = Array.from({ length: n }, (_, i) => ({
-  customId: `request-${i}`,
-  messages: [
-    { role: 'system', content: 'Extract user information from the text.' },
-    { role: 'user', content: `Person Number${i} is ${20 + (i % 60)} years old; write to person${i}@example.com.` },
-  ],
-}));
-const jsonSchema = toCanonicalJsonSchema(User, 'User');
-const shape = { jobId: 'bench', model: 'gpt-4o-mini', params: { maxTokens: 150 }, output: { name: 'User', jsonSchema } };
+const BENCHMARKS: Record<string, { about: string; nodeArgs: string[] }> = {
+  // --expose-gc: a collection before each timed round, so one round's garbage is not the next one's cost.
+  'jsonl-build': { about: 'JSONL build: spliced lines vs JSON.stringify (OpenAI, Gemini)', nodeArgs: ['--expose-gc'] },
+  'results-ingest': { about: 'parse + validate + store of 100,000 results (file, PostgreSQL)', nodeArgs: ['--expose-gc'] },
+  // The emulator, in the benchmark's own process, holds every input and output file of a 1M job (GBs).
+  'big-job': { about: '1,000,000-request job end to end: memory and history', nodeArgs: ['--max-old-space-size=8192'] },
+  'vs-plain-script': { about: '100,000-request job: durabatch vs a plain openai SDK script', nodeArgs: ['--max-old-space-size=4096'] },
+};
 
-function measure(label: string, work: () => number | void): void {
-  global.gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
-  const t0 = process.hrtime.bigint();
-  const bytes = work();
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
-  const rate = Math.round((n / ms) * 1000).toLocaleString('en');
-  const mbps = typeof bytes === 'number' ? ` · ${((bytes / 2 ** 20) / (ms / 1000)).toFixed(0)} MiB/s (${(bytes / 2 ** 20).toFixed(1)} MiB)` : '';
-  console.log(`${label.padEnd(34)} ${ms.toFixed(0).padStart(6)} ms · ${rate.padStart(10)} items/s${mbps} · heap ${heapMb >= 0 ? '+' : ''}${heapMb.toFixed(0)} MiB`);
+function main(): number {
+  const [name, ...options] = process.argv.slice(2);
+  if (name !== undefined && !(name in BENCHMARKS)) {
+    const list = Object.entries(BENCHMARKS).map(([n, b]) => `  ${n.padEnd(16)} ${b.about}`).join('\n');
+    process.stderr.write(`unknown benchmark "${name}"; there are:\n${list}\n`);
+    return 2;
+  }
+  const selected = name === undefined ? Object.keys(BENCHMARKS) : [name];
+  const root = join(__dirname, '..');
+  let failed = 0;
+  for (const bench of selected) {
+    process.stderr.write(`\n── ${bench}: ${BENCHMARKS[bench]!.about}\n`);
+    const t0 = Date.now();
+    const res = spawnSync(process.execPath, [...BENCHMARKS[bench]!.nodeArgs, '--import', 'tsx', join(__dirname, `${bench}.ts`), ...options], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+    const seconds = ((Date.now() - t0) / 1000).toFixed(0);
+    if (res.status === 0) process.stderr.write(`── ${bench}: done in ${seconds} s\n`);
+    else {
+      failed += 1;
+      process.stderr.write(`── ${bench}: FAILED (exit ${res.status ?? res.signal}) after ${seconds} s\n`);
+    }
+  }
+  return failed ? 1 : 0;
 }
 
-console.log(`durabatch bench: ${n.toLocaleString('en')} requests, node ${process.version}, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB at start\n`);
-for (const provider of PROVIDERS) {
-  const adapter = offlineAdapter(provider);
-  measure(`${provider}: plan chunks (size each)`, () => {
-    planChunks(requests, { adapter, schema: User, shape });
-  });
-}
-measure('openai: build JSONL body in memory', () => {
-  const body = sharedBody(shape);
-  return Buffer.byteLength(requests.map((r) => inputLine(r, body)).join(''));
-});
-const answers = requests.map((r, i) => ({
-  customId: r.customId,
-  kind: 'message' as const,
-  text: JSON.stringify({ name: `Person Number${i}`, age: 20 + (i % 60), email: `person${i}@example.com` }),
-  finishReason: 'stop' as const,
-  usage: { inputTokens: 30, outputTokens: 20 },
-}));
-measure('classify answers (parse + zod)', () => {
-  let ok = 0;
-  for (const a of answers) if (classifyResult(a, 1, User, jsonSchema, DEFAULT_RETRY_ON).ok) ok += 1;
-  if (ok !== n) throw new Error(`expected ${n} valid answers, got ${ok}`);
-});
-console.log(`\npeak rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+process.exitCode = main();

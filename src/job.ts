@@ -105,6 +105,16 @@ export function jobRef(input: JobInput, firstRunId: string, source: RequestsRef 
   return ref;
 }
 
+/**
+ * The idempotency key of one submission, carried by its provider batch: job, run, attempt, chunk.
+ * The run part (48 random bits of the first run's ID) tells a reused job ID's batches from the old
+ * job's. Chosen once, when the chunk is planned, and kept in the chunk's state: a later change of
+ * this format never renames a batch in flight.
+ */
+export function chunkTag(ref: { jobId: string; runId: string }, attempt: number, chunk: number): string {
+  return `${ref.jobId}/r${ref.runId.replace(/-/g, '').slice(-12)}/a${attempt}/c${chunk}`;
+}
+
 /** How many requests the job has. */
 export function jobSize(input: JobInput): number {
   return input.source?.count ?? input.requests?.length ?? 0;
@@ -126,6 +136,10 @@ export interface ChunkState {
   submitStartedMs?: number;
   /** A submit stopped by a cancel: it may have created a batch, which winding down looks for. */
   abandoned?: boolean;
+  /** The submission's tag (find-before-create key), fixed when planned. Absent in chunks planned before it was kept. */
+  tag?: string;
+  /** What proves a batch is this submission's (Anthropic: the sentinel's custom ID), as chosen at submit. */
+  proof?: string;
   /** True once its results are in the store. */
   fetched: boolean;
   succeeded: number;

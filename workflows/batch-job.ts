@@ -21,6 +21,7 @@ import { RetryState } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
   DEFAULT_TIMING,
+  chunkTag,
   jobRef,
   jobSize,
   MAX_INLINE_REQUEST_BYTES,
@@ -188,7 +189,7 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
     const plan = await acts.planAttempt(ref, s.attempt);
     let offset = 0;
     plan.chunkSizes.forEach((items, index) => {
-      s.chunks.push(newChunk(s.attempt, index, offset, items));
+      s.chunks.push({ ...newChunk(s.attempt, index, offset, items), tag: chunkTag({ jobId: input.jobId, runId: firstRunId }, s.attempt, index) });
       offset += items;
     });
     s.planned = true;
@@ -231,6 +232,7 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
     try {
       const res = await scope.run(() => acts.submitChunk(ref, address(chunk)));
       chunk.batchId = res.batchId;
+      if (res.proof) chunk.proof = res.proof;
       chunk.state = 'validating';
     } catch (err) {
       if (isCancellation(err)) {
@@ -425,7 +427,8 @@ function newChunk(attempt: number, index: number, offset: number, items: number)
 }
 
 function address(chunk: ChunkState) {
-  return { attempt: chunk.attempt, index: chunk.index, offset: chunk.offset, size: chunk.items };
+  const { attempt, index, offset, items: size, tag, proof } = chunk;
+  return { attempt, index, offset, size, ...(tag && { tag }), ...(proof && { proof }) };
 }
 
 export type { JobRef };

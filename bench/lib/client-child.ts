@@ -39,22 +39,19 @@ async function main(): Promise<void> {
     const t3 = nowMs();
     const sampledRssMb = rss.stop();
     // Sent before exiting, and waited for: an exit could drop a message still in the pipe.
-    await new Promise<void>((resolve) =>
-      process.send!(
-      {
-        type: 'done',
-        jobId: job.jobId,
-        startMs: t1 - t0,
-        resultMs: t2 - t1,
-        streamMs: t3 - t2,
-        wallMs: t3 - t0,
-        ok,
-        failed,
-        sampledRssMb,
-        peakRssMb: Math.max(sampledRssMb, vmHwmMb() ?? 0),
-      },
-      () => resolve(),
-    ));
+    const report = {
+      type: 'done',
+      jobId: job.jobId,
+      startMs: t1 - t0,
+      resultMs: t2 - t1,
+      streamMs: t3 - t2,
+      wallMs: t3 - t0,
+      ok,
+      failed,
+      sampledRssMb,
+      peakRssMb: Math.max(sampledRssMb, vmHwmMb() ?? 0),
+    };
+    await new Promise<void>((resolve) => process.send!(report, () => resolve()));
   } finally {
     await (await durabatch.store()).close();
     await connection.close();

@@ -31,8 +31,16 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/**
+ * The server fires no timer earlier than now + `history.timerProcessorMaxTimeShift` (default 1 s):
+ * a 500 ms poll timer would fire after about 1 s, while the plain script's setTimeout fires on time.
+ * 10 ms lets the workflow poll at the interval it asks for (for real batches, minutes to hours, the
+ * default makes no difference).
+ */
+const SERVER_ARGS = ['--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"'];
+
 export async function startStack(faults: Partial<FaultConfig> = FAST_FAULTS): Promise<Stack> {
-  const server = await startDevServer({ searchAttributes: { ...SEARCH_ATTRIBUTES } });
+  const server = await startDevServer({ searchAttributes: { ...SEARCH_ATTRIBUTES }, extraArgs: SERVER_ARGS });
   const emulator = await startEmulator({ port: 0, faults });
   const dir = await mkdtemp(join(tmpdir(), 'durabatch-bench-'));
   const storeUrl = join(dir, 'store');
@@ -66,6 +74,8 @@ export async function startStack(faults: Partial<FaultConfig> = FAST_FAULTS): Pr
 export function spawnChild(file: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
   return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(__dirname, file)], {
     env,
+    // `--import tsx` resolves from the working directory: the repository's, wherever we were started.
+    cwd: join(__dirname, '..', '..'),
     stdio: ['ignore', process.stderr, 'inherit', 'ipc'],
   });
 }

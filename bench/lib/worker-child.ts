@@ -27,13 +27,14 @@ async function main(): Promise<void> {
   const startupPeakMb = Math.max(rss.stop(), vmHwmMb() ?? 0);
   const readyRssMb = process.memoryUsage().rss / 2 ** 20;
   const jobRss = new RssSampler(200);
+  // BENCH_TRACE=<ms>: a memory line on stderr every <ms>, to see which phase of a job makes the peak.
   if (process.env.BENCH_TRACE) {
     const t0 = Date.now();
     setInterval(() => {
       const m = process.memoryUsage();
       const f = (x: number) => (x / 2 ** 20).toFixed(0);
       console.error(`worker t=${((Date.now() - t0) / 1000).toFixed(0)}s rss ${f(m.rss)} heapUsed ${f(m.heapUsed)} heapTotal ${f(m.heapTotal)} external ${f(m.external)} arrayBuffers ${f(m.arrayBuffers)}`);
-    }, 2000).unref();
+    }, Number(process.env.BENCH_TRACE)).unref();
   }
   process.on('message', (m: { type?: string }) => {
     if (m?.type === 'stop' && worker.getState() === 'RUNNING') worker.shutdown();

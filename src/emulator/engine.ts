@@ -48,6 +48,8 @@ export interface FaultConfig {
   createDelayMs: number;
   /** the next N batch creates answer 500 before anything is created (a provider that refuses every create) */
   createErrors: number;
+  /** the next N OpenAI file downloads send the first half of the file, then stall (never finish) */
+  stallDownloads: number;
   /**
    * Models answered as not existing, each provider its own way: OpenAI fails the batch at validation
    * (`model_not_found`), Anthropic errors every request of it, Gemini refuses the create with 404.
@@ -71,6 +73,7 @@ export const DEFAULT_FAULTS: FaultConfig = Object.freeze({
   httpErrors: Object.freeze({ status: 429, count: 0 }) as FaultConfig['httpErrors'],
   createDelayMs: 0,
   createErrors: 0,
+  stallDownloads: 0,
   unknownModels: Object.freeze([]) as unknown as string[],
 }) as FaultConfig;
 
@@ -354,6 +357,13 @@ export class BatchEngine {
     if (!(count > 0)) return undefined;
     this.faults.httpErrors = { status, count: count - 1 };
     return status === 500 || status === 401 ? status : 429;
+  }
+
+  /** Consumes one `stallDownloads` fault: true when this download must stall. */
+  takeStallFault(): boolean {
+    if (!(this.faults.stallDownloads > 0)) return false;
+    this.faults.stallDownloads -= 1;
+    return true;
   }
 
   /** Consumes one `createErrors` fault: true when this create must fail. */

@@ -159,6 +159,12 @@ export function openaiRoutes(engine: BatchEngine): Hono {
   app.get('/v1/files/:id/content', (c) => {
     const file = openaiFile(c.req.param('id'));
     if (!file) return noFile(c, c.req.param('id'));
+    if (engine.takeStallFault()) {
+      // Half the file, then nothing: a download that hangs without an error, as a stuck connection does.
+      const half = file.bytes.slice(0, Math.floor(file.bytes.length / 2));
+      const stalled = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(half) });
+      return c.body(stalled, 200, { 'content-type': file.mimeType ?? 'application/octet-stream' });
+    }
     return c.body(file.bytes.slice().buffer, 200, { 'content-type': file.mimeType ?? 'application/octet-stream' });
   });
 

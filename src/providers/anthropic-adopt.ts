@@ -89,13 +89,16 @@ export async function* verifiedResults(
   requests: ReadonlyArray<Pick<PreparedRequest, 'customId'>>,
   sentinel: string,
   maxHeld = MAX_HELD_LINES,
+  onLine?: () => void,
+  signal?: AbortSignal,
 ): AsyncIterable<MessageBatchIndividualResponse> {
   const ids = new Set(requests.map((r) => r.customId));
   const foreign = (id: string) => new AnthropicBatchMismatchError(batchId, `it holds request ${JSON.stringify(id)}`);
   let mode: 'holding' | 'streaming' | 'scanning' = 'holding';
   let held: MessageBatchIndividualResponse[] = [];
   let scanFound = false;
-  for await (const line of await client.messages.batches.results(batchId)) {
+  for await (const line of await client.messages.batches.results(batchId, {}, { signal })) {
+    onLine?.();
     if (line.custom_id === sentinel) {
       if (mode === 'scanning') {
         scanFound = true; // proven; the second pass yields everything
@@ -116,7 +119,8 @@ export async function* verifiedResults(
   }
   if (mode === 'streaming') return;
   if (!scanFound) throw new AnthropicBatchMismatchError(batchId, 'its results lack the sentinel request');
-  for await (const line of await client.messages.batches.results(batchId)) {
+  for await (const line of await client.messages.batches.results(batchId, {}, { signal })) {
+    onLine?.();
     if (line.custom_id === sentinel) continue;
     if (!ids.has(line.custom_id)) throw foreign(line.custom_id);
     yield line;

@@ -77,11 +77,11 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
         firstTryAtMs: ctx.firstTryAtMs,
         skip: (id) => memory.ownedByOther(id, chunk.tag),
       });
-      if (orphan) return { batchId: orphan, reused: true };
+      if (orphan) return { batchId: orphan, reused: true, proof: sentinel.custom_id };
     }
     const shared = sharedParams(chunk);
     const batch = await createBatch([sentinel, ...chunk.requests.map((r) => toBatchRequest(r, shared))], ctx.signal);
-    return { batchId: batch.id, reused: false };
+    return { batchId: batch.id, reused: false, proof: sentinel.custom_id };
   }
 
   return {
@@ -126,7 +126,7 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
 
     async *results(batchId, chunk): AsyncIterable<RawItemResult> {
       try {
-        for await (const line of verifiedResults(client, batchId, chunk.requests, sentinelId(chunk.tag))) {
+        for await (const line of verifiedResults(client, batchId, chunk.requests, chunk.proof ?? sentinelId(chunk.tag), undefined, chunk.onLine, chunk.signal)) {
           yield toRawResult(line);
         }
       } catch (err) {

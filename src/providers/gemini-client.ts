@@ -35,11 +35,12 @@ export class GeminiClient extends GoogleGenAI {
   }
 
   /** The bytes of a generated file (`files/<id>`), as a stream. */
-  async download(fileName: string): Promise<ReadableStream<Uint8Array>> {
+  async download(fileName: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
     const response = await this.apiClient.request({
       path: `${fileName}:download`,
       httpMethod: 'GET',
       queryParams: { alt: 'media' },
+      ...(signal && { abortSignal: signal }),
     });
     const body = response.responseInternal.body;
     if (!body) throw new Error(`Gemini returned no body for ${fileName}`);

@@ -27,6 +27,7 @@ import { GeminiClient } from './gemini-client';
 import { ListingWindow } from './listing-window';
 import { generationConfig, inputLine, toInlinedRequest, type ChunkShape } from './gemini-request';
 import { decodeItem } from './gemini-results';
+import { malformedLine } from './malformed-line';
 import { toBatchState, toProviderStatus } from './gemini-status';
 import { SubmitMemory } from './submit-memory';
 import type { ChunkSpec, ProviderAdapter, ProviderBatchStatus, ProviderEndpoint, RawItemResult, SubmitContext, SubmitResult } from './types';
@@ -124,10 +125,13 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
     return { batchId: job.name, reused: false };
   }
 
-  async function* lines(fileName: string): AsyncIterable<string> {
-    const body = await ai.download(fileName);
+  async function* lines(fileName: string, onLine?: () => void, signal?: AbortSignal): AsyncIterable<string> {
+    const body = await ai.download(fileName, signal);
     const input = Readable.fromWeb(body as NodeReadableStream);
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) if (line.trim()) yield line;
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      onLine?.();
+      if (line.trim()) yield line;
+    }
   }
 
   return {
@@ -184,8 +188,15 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
           if (key !== undefined && ids.has(key)) yield decodeItem(key, item);
         }
       } else if (job.dest?.fileName) {
-        for await (const line of lines(job.dest.fileName)) {
-          const item = JSON.parse(line) as { key?: unknown; response?: unknown; error?: unknown };
+        for await (const line of lines(job.dest.fileName, chunk.onLine, chunk.signal)) {
+          let item: { key?: unknown; response?: unknown; error?: unknown };
+          try {
+            item = JSON.parse(line) as typeof item;
+          } catch (err) {
+            const broken = malformedLine(line, 'key', err);
+            if (broken && ids.has(broken.customId)) yield broken;
+            continue;
+          }
           if (typeof item.key === 'string' && ids.has(item.key)) yield decodeItem(item.key, item);
         }
       }

@@ -1,6 +1,7 @@
 /** OpenAI Batch JSONL: building input lines and reading output / error-file lines. */
 import { toOpenAIStrictSchema } from '../schema/openai-strict';
 import type { PreparedRequest } from '../types';
+import { malformedLine } from './malformed-line';
 import type { ChunkSpec, RawItemResult } from './types';
 
 export const OPENAI_ENDPOINT = '/v1/chat/completions';
@@ -71,6 +72,16 @@ interface OutputLine {
 }
 
 const FINISH: Record<string, 'stop' | 'length' | 'refusal'> = { stop: 'stop', length: 'length', content_filter: 'refusal' };
+
+/** A line of a results file as it comes: a broken one is its item's `invalid_json`, or nothing if it names no item. */
+export function readOutputLine(line: string): RawItemResult | undefined {
+  try {
+    return parseOutputLine(line);
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    return malformedLine(line, 'custom_id', err);
+  }
+}
 
 /** One line of the output or error file -> the provider-neutral raw result. */
 export function parseOutputLine(line: string): RawItemResult {

@@ -4,7 +4,7 @@ import OpenAI, { APIError, toFile } from 'openai';
 import type { BatchState } from '../types';
 import { createOnce, retryAfterFromHeaders } from './create-once';
 import { ListingWindow } from './listing-window';
-import { inputLine, parseOutputLine, sharedBody, type ChunkShape } from './openai-lines';
+import { inputLine, readOutputLine, sharedBody, type ChunkShape } from './openai-lines';
 import { SubmitMemory } from './submit-memory';
 import type { ChunkSpec, ProviderAdapter, ProviderBatchStatus, ProviderEndpoint, RawItemResult, SubmitContext, SubmitResult } from './types';
 
@@ -76,11 +76,14 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
     return { batchId: batch.id, reused: false };
   }
 
-  async function* lines(fileId: string): AsyncIterable<string> {
-    const response = await client.files.content(fileId);
+  async function* lines(fileId: string, onLine?: () => void, signal?: AbortSignal): AsyncIterable<string> {
+    const response = await client.files.content(fileId, { signal });
     if (!response.body) return;
     const input = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) if (line.trim()) yield line;
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      onLine?.();
+      if (line.trim()) yield line;
+    }
   }
 
   return {
@@ -123,12 +126,15 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
       if (['validating', 'in_progress', 'finalizing'].includes(batch.status)) await client.batches.cancel(batchId);
     },
 
-    async *results(batchId): AsyncIterable<RawItemResult> {
+    async *results(batchId, chunk): AsyncIterable<RawItemResult> {
       const batch = await client.batches.retrieve(batchId);
       // The error file matters as much as the output file: items there are failures to account for.
       for (const fileId of [batch.output_file_id, batch.error_file_id]) {
         if (!fileId) continue;
-        for await (const line of lines(fileId)) yield parseOutputLine(line);
+        for await (const line of lines(fileId, chunk.onLine, chunk.signal)) {
+          const result = readOutputLine(line);
+          if (result) yield result;
+        }
       }
     },
   };

@@ -37,6 +37,12 @@ export interface ChunkSpec {
 export interface ChunkIds {
   requests: ReadonlyArray<Pick<PreparedRequest, 'customId'>>;
   tag: string;
+  /** The proof `submit` returned, kept by the workflow (absent for batches submitted before it was kept). */
+  proof?: string;
+  /** Called for every raw line read from the provider, yielded or not: the fetch's progress heartbeat. */
+  onLine?: () => void;
+  /** Aborts the download (the activity was cancelled, or the stream stalled). */
+  signal?: AbortSignal;
 }
 
 /** What the submit activity knows about earlier tries of the same submission. */
@@ -53,6 +59,8 @@ export interface SubmitResult {
   batchId: string;
   /** True when find-before-create found a batch made by an earlier try. */
   reused: boolean;
+  /** What proves the batch is this submission's when its results are read (Anthropic: the sentinel's custom ID). */
+  proof?: string;
 }
 
 export interface ProviderBatchStatus {

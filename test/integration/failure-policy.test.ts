@@ -59,6 +59,17 @@ describe('failure policy: status tells the truth, cancel reaches every state', (
     assert.equal(creations(env).total, 0);
   });
 
+  it('a stalled results download fails by heartbeat timeout and is retried; the job completes with one batch', async () => {
+    env.emulator.configure({ stallDownloads: 1 });
+    const job = await start('stalled-download', { requests: userRequests(40) });
+    const t0 = Date.now();
+    const summary = await job.result();
+    assert.deepEqual(summary.counts, { total: 40, succeeded: 40, failed: 0, pending: 0 });
+    assert.equal(env.emulator.engine.faults.stallDownloads, 0, 'the stall happened');
+    assert.ok(Date.now() - t0 >= FAST_TIMING.heartbeatTimeoutMs!, 'waited for the heartbeat timeout');
+    assert.deepEqual(creations(env), { total: 1, duplicates: [] });
+  });
+
   it('a submit stopped by the cancel while its create was in flight: the batch it made is found by its tag and cancelled', async () => {
     env.emulator.configure({ createDelayMs: 4000, processingMs: 10_000 });
     const job = await start('abandoned-submit');

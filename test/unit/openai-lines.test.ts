@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { inputLine, parseOutputLine, sharedBody } from '../../src/providers/openai-lines';
+import { inputLine, parseOutputLine, readOutputLine, sharedBody } from '../../src/providers/openai-lines';
 import { generationConfig, inputLine as geminiLine, toWireRequest } from '../../src/providers/gemini-request';
 import { toCanonicalJsonSchema } from '../../src/schema';
 import type { PreparedRequest } from '../../src/types';
@@ -39,6 +39,12 @@ describe('OpenAI batch lines', () => {
     for (const request of TRICKY_REQUESTS) {
       assert.equal(geminiLine(request, config), JSON.stringify({ key: request.customId, request: toWireRequest(request, config) }) + '\n');
     }
+  });
+
+  it('a line that is not JSON becomes its own item\'s invalid_json result, not a failed fetch', () => {
+    const broken = readOutputLine('{"id":"batch_req_9","custom_id":"item-\\"7\\"","response":{"status_code":200,"body":{"choi');
+    assert.deepEqual(broken && [broken.customId, broken.kind, broken.kind === 'error' && broken.errorType], ['item-"7"', 'error', 'invalid_json']);
+    assert.equal(readOutputLine('garbage without any id'), undefined);
   });
 
   it('reads output and both kinds of error-file lines', () => {
