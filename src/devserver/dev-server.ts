@@ -55,6 +55,9 @@ export async function startDevServer(opts: StartDevServerOptions = {}): Promise<
   args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
   if (opts.dbFilename) args.push('--db-filename', opts.dbFilename);
   for (const [name, type] of Object.entries(opts.searchAttributes ?? {})) args.push('--search-attribute', `${name}=${type}`);
+  // The server batches timers by up to 1 s by default, so a 100 ms poll would wait a second: local
+  // jobs poll at the interval they ask for.
+  args.push('--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"');
   args.push(...(opts.extraArgs ?? []));
 
   let child: ChildProcess;

@@ -71,9 +71,15 @@ export function toWireRequest(request: PreparedRequest, config: GenerationConfig
  * once per chunk and spliced in. Byte-for-byte what JSON.stringify of the line object gives.
  */
 export function inputLine(request: PreparedRequest, config: GenerationConfig): string {
-  const { system, contents } = split(request);
-  const instruction = system ? `,"systemInstruction":${JSON.stringify({ parts: [{ text: system }] })}` : '';
-  return `{"key":${JSON.stringify(request.customId)},"request":{"contents":${JSON.stringify(contents)}${instruction},"generationConfig":${configJson(config)}}}\n`;
+  // Written as text straight from the messages: no intermediate objects per line.
+  let contents = '';
+  let system: string | undefined;
+  for (const m of request.messages) {
+    if (m.role === 'system') system = system === undefined ? m.content : `${system}\n\n${m.content}`;
+    else contents += `${contents ? ',' : ''}{"role":"${m.role === 'assistant' ? 'model' : 'user'}","parts":[{"text":${JSON.stringify(m.content)}}]}`;
+  }
+  const instruction = system ? `,"systemInstruction":{"parts":[{"text":${JSON.stringify(system)}}]}` : '';
+  return `{"key":${JSON.stringify(request.customId)},"request":{"contents":[${contents}]${instruction},"generationConfig":${configJson(config)}}}\n`;
 }
 
 const configTexts = new WeakMap<GenerationConfig, string>();

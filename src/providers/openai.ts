@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import OpenAI, { APIError, toFile } from 'openai';
+import OpenAI, { APIError } from 'openai';
 import type { BatchState } from '../types';
 import { createOnce, retryAfterFromHeaders } from './create-once';
 import { ListingWindow } from './listing-window';
@@ -47,11 +47,14 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
       if (existing) return { batchId: existing, reused: true };
     }
     const body = sharedBody(chunk);
-    const jsonl = Buffer.from(chunk.requests.map((r) => inputLine(r, body)).join(''));
+    // A File of the line strings, in memory: never joined into one giant string, copied to a Buffer, then copied again.
+    const jsonl = new File(chunk.requests.map((r) => inputLine(r, body)), `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`, {
+      type: 'application/jsonl',
+    });
     // An upload repeated by a retry leaves an unused file behind (it expires), never a billed batch.
     const file = await client.files.create(
       {
-        file: await toFile(jsonl, `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`, { type: 'application/jsonl' }),
+        file: jsonl,
         purpose: 'batch',
         expires_after: { anchor: 'created_at', seconds: INPUT_FILE_TTL_S },
       },

@@ -111,23 +111,27 @@ export class PgJobStore implements JobStore {
     if (!Number.isInteger(from) || from < 0) throw new Error(`readAttemptItems: from ${from} is not a position`);
     const setId = await this.ownSet(this.pool, jobId, set);
     const end = count === undefined ? INT_MAX : Math.min(from + count, INT_MAX);
+    // Positions have no gaps, so each page is a window of the next PAGE positions: a bounded range
+    // scan whatever the table's statistics say (an open-ended range with LIMIT was planned as a
+    // scan and sort of everything to the end, per page, on a freshly loaded table).
     for (let lo = from; lo < end; ) {
+      const hi = Math.min(lo + PAGE, end);
       const { rows } =
         attempt === 1
           ? await this.pool.query<RequestRow>(
               `SELECT idx AS pos, idx, custom_id, messages FROM durabatch_requests
-               WHERE set_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx LIMIT $4`,
-              [setId, lo, end, PAGE],
+               WHERE set_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`,
+              [setId, lo, hi],
             )
           : await this.pool.query<RequestRow>(
               `SELECT a.pos, r.idx, r.custom_id, r.messages
                FROM durabatch_attempt_items a JOIN durabatch_requests r ON r.set_id = $1 AND r.idx = a.idx
-               WHERE a.job_id = $2 AND a.attempt = $3 AND a.pos >= $4 AND a.pos < $5 ORDER BY a.pos LIMIT $6`,
-              [setId, jobId, attempt, lo, end, PAGE],
+               WHERE a.job_id = $2 AND a.attempt = $3 AND a.pos >= $4 AND a.pos < $5 ORDER BY a.pos`,
+              [setId, jobId, attempt, lo, hi],
             );
       for (const r of rows) yield { idx: r.idx, customId: r.custom_id, messages: r.messages };
-      if (rows.length < PAGE) return;
-      lo = rows[rows.length - 1].pos + 1;
+      if (rows.length < hi - lo) return;
+      lo = hi;
     }
   }
 
