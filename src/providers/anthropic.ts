@@ -101,8 +101,9 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
       return batchRequestBytes(toBatchRequest(request, sharedParams(chunk)));
     },
 
-    submit(chunk, ctx) {
-      return memory.run(chunk.tag, () => submitOnce(chunk, ctx));
+    async submit(chunk, ctx) {
+      // The proof travels with every answer, a batch remembered in this process included.
+      return { ...(await memory.run(chunk.tag, () => submitOnce(chunk, ctx))), proof: sentinelId(chunk.tag) };
     },
 
     findSubmission(chunk, ctx) {

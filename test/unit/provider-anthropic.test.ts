@@ -256,9 +256,9 @@ describe('Anthropic adapter: find-before-create', () => {
     const first = await adapter.submit(c, ctx);
     assert.equal(first.reused, false, 'nothing to adopt yet');
     const again = await adapter.submit(c, ctx);
-    assert.deepEqual(again, { batchId: first.batchId, reused: true });
+    assert.deepEqual(again, { batchId: first.batchId, reused: true, proof: first.proof });
     const elsewhere = await fresh().submit(c, ctx);
-    assert.deepEqual(elsewhere, { batchId: first.batchId, reused: true }, 'found by the provider-side search');
+    assert.deepEqual(elsewhere, { batchId: first.batchId, reused: true, proof: first.proof }, 'found by the provider-side search');
     assert.equal(emu.stats().batchesCreated, 1);
   });
 
@@ -296,7 +296,7 @@ describe('Anthropic adapter: find-before-create', () => {
     const mine = chunk('job-5:a1:c1', [req('request-0', 'Dave'), req('request-1', 'Erin')]);
     const retrier = fresh();
     const adopted = await retrier.submit(mine, { firstTryAtMs, isRetry: true });
-    assert.deepEqual(adopted, { batchId: stranger.batchId, reused: true }, 'a running candidate is adopted on trust');
+    assert.deepEqual({ ...adopted, proof: undefined }, { batchId: stranger.batchId, reused: true, proof: undefined }, 'a running candidate is adopted on trust');
     await settle(retrier, adopted.batchId);
     const seen: RawItemResult[] = [];
     await assert.rejects(
@@ -325,7 +325,7 @@ describe('Anthropic adapter: find-before-create', () => {
     const mine = chunk('job-7:a1:c1', [req('m1'), req('m2')]);
     const orphan = await fresh().submit(mine, { firstTryAtMs, isRetry: false }); // its answer is "lost"
     const retry = await fresh().submit(mine, { firstTryAtMs, isRetry: true });
-    assert.deepEqual(retry, { batchId: orphan.batchId, reused: true });
+    assert.deepEqual(retry, { batchId: orphan.batchId, reused: true, proof: orphan.proof });
     assert.notEqual(retry.batchId, sibling.batchId);
     assert.equal(emu.stats().batchesCreated, 2);
   });
