@@ -9,8 +9,11 @@ import type { TestEnv } from './test-env';
 const TSX_LOADER = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
 
 /** Starts test/helpers/worker-process.ts in a child process and resolves once it polls its task queue. */
+/** What a worker process needs to know of its stack. */
+export type WorkerStack = Pick<TestEnv, 'taskQueue' | 'storeUrl'> & { server: { address: string }; emulator: { url: string } };
+
 export async function startChildWorker(
-  env: TestEnv,
+  env: WorkerStack,
   providers: Partial<ProviderConfig> = {},
   /** Another working directory and DURABATCH_HOME: a worker "on another host" that shares only the store URL. */
   opts: { cwd?: string; home?: string; storeUrl?: string } = {},
