@@ -6,7 +6,7 @@ import { classifyResult, missingResult, type ChunkEnd } from './classify-result'
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
 import { Progress, withHeartbeat } from './heartbeat';
-import { chunkItems, chunkTag, jobContext } from './job-context';
+import { chunkIds, chunkTag, jobContext } from './job-context';
 import { jobSource } from './job-source';
 import type { ChunkAddress } from './submit-chunk';
 
@@ -39,11 +39,8 @@ export function createFetchResults(deps: ActivityDeps) {
     const progress = new Progress();
     const ctx = jobContext(deps, ref);
     const { chunk } = input;
-    // Only IDs and positions are kept: the messages are not needed to read answers.
-    const items = await withHeartbeat(async () => {
-      const source = await jobSource(deps, ref);
-      return (await chunkItems(deps, ref, source, chunk)).map(({ idx, customId }) => ({ idx, customId }));
-    });
+    // Only IDs and positions: the messages are not needed to read answers.
+    const items = await withHeartbeat(async () => chunkIds(deps, ref, await jobSource(deps, ref), chunk));
     const position = new Map(items.map((item, pos) => [item.customId, pos]));
     let writer = await withHeartbeat(() => deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index));
     try {

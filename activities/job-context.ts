@@ -44,4 +44,14 @@ export async function chunkItems(deps: ActivityDeps, ref: JobRef, source: Reques
   return items;
 }
 
+/** A chunk's positions and custom IDs only, by its address: what reading its results needs. */
+export async function chunkIds(deps: ActivityDeps, ref: JobRef, source: RequestsRef, chunk: ChunkAddress): Promise<Array<Pick<StoredRequest, 'idx' | 'customId'>>> {
+  const ids: Array<Pick<StoredRequest, 'idx' | 'customId'>> = [];
+  for await (const item of deps.store.readAttemptIds(ref.jobId, source.set, chunk.attempt, chunk.offset, chunk.size)) ids.push(item);
+  if (ids.length !== chunk.size) {
+    throw new Error(`the job store ${source.storeUrl} holds ${ids.length} items for attempt ${chunk.attempt}, chunk ${chunk.index} of job ${ref.jobId}; the plan has ${chunk.size}`);
+  }
+  return ids;
+}
+
 export { chunkTag } from '../src/job';

@@ -138,6 +138,16 @@ export class FileJobStore implements JobStore {
     }
   }
 
+  async *readAttemptIds(jobId: string, set: string, attempt: number, from: number, count: number): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'>> {
+    const base = attempt === 1 ? this.setFile(jobId, set, 'items') : this.jobDir(jobId, 'attempts', `a${attempt}`);
+    for await (const line of readLineRange(base, from, count)) {
+      // Lines are written as {"i":…,"id":…,"m":[…]}: the part before "m" is a whole object once closed.
+      const cut = line.indexOf(',"m":');
+      const head = JSON.parse(cut > 0 ? `${line.slice(0, cut)}}` : line) as Omit<ItemLine, 'm'>;
+      yield { idx: head.i, customId: head.id };
+    }
+  }
+
   // ── outcomes ───────────────────────────────────────────────────────────────────────────────
 
   async openOutcomeWriter(jobId: string, attempt: number, chunk: number): Promise<OutcomeWriter> {

@@ -106,11 +106,27 @@ export class PgJobStore implements JobStore {
     });
   }
 
-  async *readAttemptItems(jobId: string, set: string, attempt: number, from: number, count?: number): AsyncIterable<StoredRequest> {
+  readAttemptItems(jobId: string, set: string, attempt: number, from: number, count?: number): AsyncIterable<StoredRequest> {
+    return this.pagedItems(jobId, set, attempt, from, count, true) as AsyncIterable<StoredRequest>;
+  }
+
+  readAttemptIds(jobId: string, set: string, attempt: number, from: number, count: number): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'>> {
+    return this.pagedItems(jobId, set, attempt, from, count, false);
+  }
+
+  private async *pagedItems(
+    jobId: string,
+    set: string,
+    attempt: number,
+    from: number,
+    count: number | undefined,
+    withMessages: boolean,
+  ): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'> & { messages?: StoredRequest['messages'] }> {
     if (!Number.isInteger(attempt) || attempt < 1) throw new Error(`readAttemptItems: attempt ${attempt} is not 1 or more`);
     if (!Number.isInteger(from) || from < 0) throw new Error(`readAttemptItems: from ${from} is not a position`);
     const setId = await this.ownSet(this.pool, jobId, set);
     const end = count === undefined ? INT_MAX : Math.min(from + count, INT_MAX);
+    const messages = withMessages ? ', r.messages' : '';
     // Positions have no gaps, so each page is a window of the next PAGE positions: a bounded range
     // scan whatever the table's statistics say (an open-ended range with LIMIT was planned as a
     // scan and sort of everything to the end, per page, on a freshly loaded table).
@@ -119,17 +135,17 @@ export class PgJobStore implements JobStore {
       const { rows } =
         attempt === 1
           ? await this.pool.query<RequestRow>(
-              `SELECT idx AS pos, idx, custom_id, messages FROM durabatch_requests
-               WHERE set_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`,
+              `SELECT r.idx AS pos, r.idx, r.custom_id${messages} FROM durabatch_requests r
+               WHERE r.set_id = $1 AND r.idx >= $2 AND r.idx < $3 ORDER BY r.idx`,
               [setId, lo, hi],
             )
           : await this.pool.query<RequestRow>(
-              `SELECT a.pos, r.idx, r.custom_id, r.messages
+              `SELECT a.pos, r.idx, r.custom_id${messages}
                FROM durabatch_attempt_items a JOIN durabatch_requests r ON r.set_id = $1 AND r.idx = a.idx
                WHERE a.job_id = $2 AND a.attempt = $3 AND a.pos >= $4 AND a.pos < $5 ORDER BY a.pos`,
               [setId, jobId, attempt, lo, hi],
             );
-      for (const r of rows) yield { idx: r.idx, customId: r.custom_id, messages: r.messages };
+      for (const r of rows) yield withMessages ? { idx: r.idx, customId: r.custom_id, messages: r.messages } : { idx: r.idx, customId: r.custom_id };
       if (rows.length < hi - lo) return;
       lo = hi;
     }
@@ -333,18 +349,26 @@ class PgRequestWriter implements RequestWriter {
   }
 }
 
-const UPSERT_OUTCOMES = `
-  INSERT INTO durabatch_outcomes AS o
+/**
+ * A chunk's outcomes are streamed with COPY into a temporary table of this transaction and moved
+ * into durabatch_outcomes in one statement at commit, which also applies the rule for an item
+ * written twice (a success stands; otherwise the later write). Twice the speed of row upserts.
+ */
+const CREATE_STAGE = `
+  CREATE TEMP TABLE durabatch_outcome_stage (
+    seq serial, idx int, custom_id text, ok boolean, retryable boolean, error_type text, error_message text,
+    data jsonb, input_tokens int, output_tokens int
+  ) ON COMMIT DROP`;
+const COPY_STAGE = 'COPY durabatch_outcome_stage (idx, custom_id, ok, retryable, error_type, error_message, data, input_tokens, output_tokens) FROM STDIN';
+const MOVE_STAGE = `
+  INSERT INTO durabatch_outcomes
     (job_id, attempt, chunk, idx, custom_id, ok, retryable, error_type, error_message, data, input_tokens, output_tokens)
-  SELECT $1, $2, $3, u.*
-  FROM unnest($4::int[], $5::text[], $6::boolean[], $7::boolean[], $8::text[], $9::text[], $10::jsonb[], $11::int[], $12::int[]) AS u
-  ON CONFLICT (job_id, attempt, idx) DO UPDATE SET
-    chunk = EXCLUDED.chunk, custom_id = EXCLUDED.custom_id, ok = EXCLUDED.ok, retryable = EXCLUDED.retryable,
-    error_type = EXCLUDED.error_type, error_message = EXCLUDED.error_message, data = EXCLUDED.data,
-    input_tokens = EXCLUDED.input_tokens, output_tokens = EXCLUDED.output_tokens, written_at = now()
-  WHERE EXCLUDED.ok OR NOT o.ok`;
+  SELECT DISTINCT ON (idx) $1::text, $2::int, $3::int, idx, custom_id, ok, retryable, error_type, error_message, data, input_tokens, output_tokens
+  FROM durabatch_outcome_stage ORDER BY idx, ok DESC, seq DESC`;
 
 class PgOutcomeWriter implements OutcomeWriter {
+  private staged = false;
+
   constructor(
     private readonly session: Session,
     private readonly jobId: string,
@@ -355,20 +379,22 @@ class PgOutcomeWriter implements OutcomeWriter {
   async write(outcomes: StoredOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
     await this.session.step(async (client) => {
-      // One statement may not upsert a row twice, so the group's rule (a failure never replaces a
-      // success) is applied here first; the upsert's WHERE applies it against earlier groups.
-      const latest = new Map<number, StoredOutcome>();
+      if (!this.staged) await client.query(CREATE_STAGE);
+      this.staged = true;
+      const lines: string[] = [];
       for (const o of outcomes) {
         if (o.attempt !== this.attempt) throw new Error(`outcome writer of job ${this.jobId} attempt ${this.attempt}: got an outcome of attempt ${o.attempt}`);
-        const prev = latest.get(o.idx);
-        if (!prev || o.ok || !prev.ok) latest.set(o.idx, o);
+        lines.push(outcomeLine(o));
       }
-      await client.query(UPSERT_OUTCOMES, [this.jobId, this.attempt, this.chunk, ...outcomeColumns([...latest.values()])]);
+      await pipeline(Readable.from([lines.join('')]), client.query(copyFrom(COPY_STAGE)));
     });
   }
 
   async commit(): Promise<void> {
-    await this.session.end((client) => client.query('COMMIT'));
+    await this.session.end(async (client) => {
+      if (this.staged) await client.query(MOVE_STAGE, [this.jobId, this.attempt, this.chunk]);
+      await client.query('COMMIT');
+    });
   }
 
   async abort(): Promise<void> {
@@ -376,21 +402,25 @@ class PgOutcomeWriter implements OutcomeWriter {
   }
 }
 
-function outcomeColumns(outcomes: StoredOutcome[]): unknown[][] {
-  const cols: unknown[][] = Array.from({ length: 9 }, () => new Array(outcomes.length));
-  outcomes.forEach((o, i) => {
-    cols[0][i] = o.idx;
-    cols[1][i] = o.customId;
-    cols[2][i] = o.ok;
-    cols[3][i] = o.retryable ?? null;
-    cols[4][i] = o.error?.type ?? null;
-    cols[5][i] = o.error?.message ?? null;
-    // Stringified here so JSON null stays a jsonb null, apart from SQL NULL (no data).
-    cols[6][i] = o.data === undefined ? null : JSON.stringify(o.data);
-    cols[7][i] = o.usage?.inputTokens ?? null;
-    cols[8][i] = o.usage?.outputTokens ?? null;
-  });
-  return cols;
+/** One outcome as a COPY text line; `\N` is SQL NULL (so JSON null data stays a jsonb null). */
+function outcomeLine(o: StoredOutcome): string {
+  const nul = '\\N';
+  const text = (v: string | undefined) => (v === undefined ? nul : copyText(v));
+  const bool = (v: boolean | undefined) => (v === undefined ? nul : v ? 't' : 'f');
+  const int = (v: number | undefined) => (v === undefined ? nul : String(Math.round(v)));
+  return (
+    [
+      String(o.idx),
+      copyText(o.customId),
+      bool(o.ok),
+      bool(o.retryable),
+      text(o.error?.type),
+      text(o.error?.message),
+      o.data === undefined ? nul : copyText(JSON.stringify(o.data)),
+      int(o.usage?.inputTokens),
+      int(o.usage?.outputTokens),
+    ].join('\t') + '\n'
+  );
 }
 
 interface OutcomeRow {

@@ -72,6 +72,7 @@ describe('FileJobStore: requests, attempts, outcomes', () => {
     assert.equal((await ids(0)).length, 3000);
     const [r] = await collect(store.readAttemptItems('job', source.set, 1, 2500, 1));
     assert.deepEqual(r, { idx: 2500, ...req(2500) });
+    assert.deepEqual(await collect(store.readAttemptIds('job', source.set, 1, 1023, 3)), [1023, 1024, 1025].map((i) => ({ idx: i, customId: `r-${i}` })));
   });
 
   it('an aborted request writer leaves nothing; the same requests twice are one set', async () => {

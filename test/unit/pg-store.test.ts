@@ -198,6 +198,7 @@ describe('PgJobStore: requests', () => {
     assert.deepEqual(await idx(10, 0), []);
     assert.deepEqual(await idx(100, 4000), range(100, 4100));
     assert.deepEqual(await collect(store.readAttemptItems('req-ranges', set, 1, 0)), requests);
+    assert.deepEqual(await collect(store.readAttemptIds('req-ranges', set, 1, 1, 2)), requests.slice(1, 3).map(({ idx, customId }) => ({ idx, customId })));
   });
 
   pgIt('an aborted writer leaves nothing behind', async () => {
