@@ -32,26 +32,26 @@ export function jobContext(deps: ActivityDeps, ref: JobRef): JobContext {
 }
 
 /** A chunk's items, read from the store by its address (attempt, position, size): nothing else of the job. */
-export async function chunkItems(deps: ActivityDeps, ref: JobRef, source: RequestsRef, chunk: ChunkAddress): Promise<StoredRequest[]> {
-  const items: StoredRequest[] = [];
-  for await (const item of deps.store.readAttemptItems(ref.jobId, source.set, chunk.attempt, chunk.offset, chunk.size)) items.push(item);
-  if (items.length !== chunk.size) {
-    throw new Error(
-      `the job store ${source.storeUrl} holds ${items.length} items for attempt ${chunk.attempt}, chunk ${chunk.index} of job ` +
-        `${ref.jobId}; the plan has ${chunk.size}`,
-    );
-  }
-  return items;
+export function chunkItems(deps: ActivityDeps, ref: JobRef, source: RequestsRef, chunk: ChunkAddress): Promise<StoredRequest[]> {
+  return wholeChunk(deps.store.readAttemptItems(ref.jobId, source.set, chunk.attempt, chunk.offset, chunk.size), ref, source, chunk);
 }
 
 /** A chunk's positions and custom IDs only, by its address: what reading its results needs. */
-export async function chunkIds(deps: ActivityDeps, ref: JobRef, source: RequestsRef, chunk: ChunkAddress): Promise<Array<Pick<StoredRequest, 'idx' | 'customId'>>> {
-  const ids: Array<Pick<StoredRequest, 'idx' | 'customId'>> = [];
-  for await (const item of deps.store.readAttemptIds(ref.jobId, source.set, chunk.attempt, chunk.offset, chunk.size)) ids.push(item);
-  if (ids.length !== chunk.size) {
-    throw new Error(`the job store ${source.storeUrl} holds ${ids.length} items for attempt ${chunk.attempt}, chunk ${chunk.index} of job ${ref.jobId}; the plan has ${chunk.size}`);
+export function chunkIds(deps: ActivityDeps, ref: JobRef, source: RequestsRef, chunk: ChunkAddress): Promise<Array<Pick<StoredRequest, 'idx' | 'customId'>>> {
+  return wholeChunk(deps.store.readAttemptIds(ref.jobId, source.set, chunk.attempt, chunk.offset, chunk.size), ref, source, chunk);
+}
+
+/** All of a chunk's entries, or an error if the store holds fewer than were planned. */
+async function wholeChunk<T>(entries: AsyncIterable<T>, ref: JobRef, source: RequestsRef, chunk: ChunkAddress): Promise<T[]> {
+  const all: T[] = [];
+  for await (const entry of entries) all.push(entry);
+  if (all.length !== chunk.size) {
+    throw new Error(
+      `the job store ${source.storeUrl} holds ${all.length} items for attempt ${chunk.attempt}, chunk ${chunk.index} of job ` +
+        `${ref.jobId}; the plan has ${chunk.size}`,
+    );
   }
-  return ids;
+  return all;
 }
 
 export { chunkTag } from '../src/job';

@@ -29,14 +29,16 @@ export function stepTroubles(description: WorkflowExecutionDescription): StepTro
   const pending: PendingActivity[] = description.raw.pendingActivities ?? [];
   return pending
     .filter((a) => a.lastFailure && (a.attempt ?? 1) > 1)
-    .map((a) => ({
-      activity: a.activityType?.name ?? 'activity',
-      attempt: a.attempt ?? 1,
-      lastFailure: innermost(a.lastFailure!),
-      ...(isoOf((a as { nextAttemptScheduleTime?: { seconds?: unknown; nanos?: number | null } }).nextAttemptScheduleTime) && {
-        nextRetryAt: isoOf((a as { nextAttemptScheduleTime?: { seconds?: unknown; nanos?: number | null } }).nextAttemptScheduleTime),
-      }),
-    }));
+    .map((a) => {
+      // Newer servers say when the next try is due; the field is absent from older protos' types.
+      const nextRetryAt = isoOf((a as { nextAttemptScheduleTime?: Parameters<typeof isoOf>[0] }).nextAttemptScheduleTime);
+      return {
+        activity: a.activityType?.name ?? 'activity',
+        attempt: a.attempt ?? 1,
+        lastFailure: innermost(a.lastFailure!),
+        ...(nextRetryAt && { nextRetryAt }),
+      };
+    });
 }
 
 function innermost(failure: { message?: string | null; cause?: unknown }): string {
