@@ -7,7 +7,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { ApiError, GoogleGenAI, type BatchJob, type InlinedRequest } from '../../src/providers/gemini-sdk';
 
-const FAULTS = { validatingMs: 5, processingMs: 30, finalizingMs: 5, cancellingMs: 20 };
+// Long enough in PENDING that the create's own answer still shows it, even on a loaded machine.
+const FAULTS = { validatingMs: 150, processingMs: 30, finalizingMs: 5, cancellingMs: 20 };
 const SCHEMA = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'] };
 const MODEL = 'gemini-test';
 
