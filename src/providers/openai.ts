@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import OpenAI, { APIError } from 'openai';
+import OpenAI, { APIError, toFile } from 'openai';
 import type { BatchState } from '../types';
 import { createOnce, retryAfterFromHeaders } from './create-once';
 import { ListingWindow } from './listing-window';
@@ -26,6 +26,16 @@ const STATES: Record<string, BatchState> = {
   cancelled: 'cancelled',
 };
 
+/** The lines in one buffer, written in place: no giant joined string beside it (a chunk can be 200 MB). */
+function jsonlBuffer(lines: string[]): Buffer {
+  let size = 0;
+  for (const line of lines) size += Buffer.byteLength(line);
+  const buf = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const line of lines) at += buf.write(line, at);
+  return buf;
+}
+
 export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
   // SDK retries (408/409/429/5xx, honouring Retry-After) for every call but the batch create: see create-once.ts.
   const client = new OpenAI({ apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, maxRetries: 3 });
@@ -47,14 +57,12 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
       if (existing) return { batchId: existing, reused: true };
     }
     const body = sharedBody(chunk);
-    // A File of the line strings, in memory: never joined into one giant string, copied to a Buffer, then copied again.
-    const jsonl = new File(chunk.requests.map((r) => inputLine(r, body)), `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`, {
-      type: 'application/jsonl',
-    });
     // An upload repeated by a retry leaves an unused file behind (it expires), never a billed batch.
     const file = await client.files.create(
       {
-        file: jsonl,
+        file: await toFile(jsonlBuffer(chunk.requests.map((r) => inputLine(r, body))), `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`, {
+          type: 'application/jsonl',
+        }),
         purpose: 'batch',
         expires_after: { anchor: 'created_at', seconds: INPUT_FILE_TTL_S },
       },
