@@ -148,6 +148,18 @@ export function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
+/**
+ * FNV-1a alone leaves IDs that differ only in their last characters (request-0, request-1, ...)
+ * with nearly the same high bits, so a rate read from them picked all or none of a job. The
+ * final mix of MurmurHash3 spreads every input bit over the whole word.
+ */
+function spread(hash: number): number {
+  let h = hash;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** Deep-enough copy so later configure() calls never leak into a batch's snapshot. */
 function cloneFaults(f: FaultConfig): FaultConfig {
   return { ...f, itemFaults: f.itemFaults.map((r) => ({ ...r })), httpErrors: { ...f.httpErrors }, unknownModels: [...f.unknownModels] };
@@ -409,7 +421,7 @@ export class BatchEngine {
     const rule = f.itemFaults.find((r) => ruleMatches(r, customId));
     if (rule) return submission <= (rule.times ?? Infinity) ? rule.fault : 'ok';
     if (submission > f.rateFaultTimes) return 'ok';
-    const u = fnv1a(customId) / 0x1_0000_0000;
+    const u = spread(fnv1a(customId)) / 0x1_0000_0000;
     if (u < f.itemErrorRate) return 'error';
     if (u < f.itemErrorRate + f.invalidJsonRate) return 'invalid_json';
     if (u < f.itemErrorRate + f.invalidJsonRate + f.schemaMismatchRate) return 'schema_mismatch';

@@ -19,6 +19,18 @@ function run(engine: BatchEngine, clock: { now: number }, tag: string | undefine
   return engine.results(batch)!.map((r) => r.kind);
 }
 
+describe('emulator engine: fault rates', () => {
+  it('a rate hits its share of any ID scheme, sequential default IDs included', () => {
+    const clock = { now: 0 };
+    const engine = new BatchEngine({ faults: { ...TIMING, itemErrorRate: 0.12 }, now: () => clock.now });
+    for (const make of [(i: number) => `request-${i}`, (i: number) => `item-${i}`, (i: number) => `${i}`, (i: number) => `user_${String(i).padStart(6, '0')}`]) {
+      const kinds = run(engine, clock, undefined, items(300).map((item, i) => ({ ...item, customId: make(i) })));
+      const errors = kinds.filter((k) => k === 'error').length;
+      assert.ok(errors >= 18 && errors <= 54, `${make(0)}…: ${errors} of 300 faulted at rate 0.12`);
+    }
+  });
+});
+
 describe('emulator engine: submission counting', () => {
   it('rate faults hit every job’s first submission, not only the first job’s', () => {
     const clock = { now: 0 };
