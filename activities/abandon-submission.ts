@@ -2,7 +2,7 @@ import type { JobRef } from '../src/job';
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
-import { chunkTag } from './job-context';
+import { tagOf } from './job-context';
 import { cancelEndedTolerant } from './cancel-batches';
 import type { ChunkAddress } from './submit-chunk';
 
@@ -16,7 +16,7 @@ export function createAbandonSubmission(deps: ActivityDeps) {
     try {
       const adapter = deps.providers.get(ref.provider);
       return await withHeartbeat(async () => {
-        const found = await adapter.findSubmission({ tag: chunk.tag ?? chunkTag(ref, chunk.attempt, chunk.index), requestCount: chunk.size }, chunk);
+        const found = await adapter.findSubmission({ tag: tagOf(ref, chunk), requestCount: chunk.size }, chunk);
         if (found) await cancelEndedTolerant(adapter, found);
         return found;
       });

@@ -6,7 +6,7 @@ import { classifyResult, missingResult, type ChunkEnd } from './classify-result'
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
 import { Progress, withHeartbeat } from './heartbeat';
-import { chunkIds, chunkTag, jobContext } from './job-context';
+import { chunkIds, jobContext, tagOf } from './job-context';
 import { jobSource } from './job-source';
 import type { ChunkAddress } from './submit-chunk';
 
@@ -56,9 +56,8 @@ export function createFetchResults(deps: ActivityDeps) {
       if (input.batchId) {
         const batchId = input.batchId;
         try {
-          const tag = chunk.tag ?? chunkTag(ref, chunk.attempt, chunk.index);
           const onLine = () => progress.advance('lines');
-          const results = ctx.adapter.results(batchId, { requests: items, tag, onLine, signal: progress.signal, ...(chunk.proof && { proof: chunk.proof }) });
+          const results = ctx.adapter.results(batchId, { requests: items, tag: tagOf(ref, chunk), onLine, signal: progress.signal, ...(chunk.proof && { proof: chunk.proof }) });
           for await (const raw of results) {
             const pos = position.get(raw.customId);
             if (pos === undefined) continue; // not ours: never let a stray line into the job

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { z } from 'zod';
-import type { JobRef, RequestsRef } from '../src/job';
+import { chunkTag, type JobRef, type RequestsRef } from '../src/job';
 import type { StoredRequest } from '../src/store';
 import { toCanonicalJsonSchema } from '../src/schema';
 import type { ChunkSpec, ProviderAdapter } from '../src/providers/types';
@@ -54,4 +54,7 @@ async function wholeChunk<T>(entries: AsyncIterable<T>, ref: JobRef, source: Req
   return all;
 }
 
-export { chunkTag } from '../src/job';
+/** The chunk's tag as the workflow keeps it; computed only for chunks planned before it was kept. */
+export function tagOf(ref: JobRef, chunk: Pick<ChunkAddress, 'attempt' | 'index' | 'tag'>): string {
+  return chunk.tag ?? chunkTag(ref, chunk.attempt, chunk.index);
+}

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { JobRef, RequestsRef } from '../src/job';
 import { prepareRequests } from '../src/requests';
 import type { JobStore } from '../src/store';
-import { writeRequests } from '../src/write-requests';
+import { ALREADY_CHECKED, writeRequests } from '../src/write-requests';
 import type { ActivityDeps } from './deps';
 
 /**
@@ -11,15 +11,15 @@ import type { ActivityDeps } from './deps';
  * says which store the job was started with. In the first activity that ends the job; later on,
  * another worker with the right store may take the activity, so it is retried.
  */
-export async function jobSource(deps: ActivityDeps, ref: JobRef, opts: { first?: boolean } = {}): Promise<RequestsRef> {
+export async function jobSource(deps: ActivityDeps, ref: JobRef): Promise<RequestsRef> {
   if (ref.source) {
-    checkStore(deps.store, ref.source, opts.first ?? false);
+    checkStore(deps.store, ref.source, false);
     return ref.source;
   }
   // A job recorded before requests moved to the store: its (small, checked) list is written now.
   const { requests, problems } = prepareRequests(ref.requests ?? []);
   if (problems.length) throw ApplicationFailure.nonRetryable(problems.join('; '), 'InvalidJob');
-  return writeRequests(deps.store, ref.jobId, requests, passThrough(), { provider: ref.provider, model: ref.model, schemaName: ref.schemaName });
+  return writeRequests(deps.store, ref.jobId, requests, ALREADY_CHECKED, { provider: ref.provider, model: ref.model, schemaName: ref.schemaName });
 }
 
 export function checkStore(store: JobStore, source: RequestsRef, nonRetryable: boolean): void {
@@ -28,8 +28,4 @@ export function checkStore(store: JobStore, source: RequestsRef, nonRetryable: b
     `job store mismatch: this job was started with the store ${source.storeUrl} (id ${source.storeId}), but this worker uses ` +
     `${store.identity.url} (id ${store.identity.id}); start the worker with --store ${source.storeUrl} (or DURABATCH_STORE=${source.storeUrl})`;
   throw ApplicationFailure.create({ message, type: 'StoreMismatch', nonRetryable });
-}
-
-function passThrough() {
-  return { add: (r: unknown) => r as ReturnType<typeof prepareRequests>['requests'][number], ok: true, finish: () => [] };
 }

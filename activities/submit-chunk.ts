@@ -4,7 +4,7 @@ import type { SubmitResult } from '../src/providers/types';
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
-import { chunkItems, chunkTag, jobContext } from './job-context';
+import { chunkItems, jobContext, tagOf } from './job-context';
 import { jobSource } from './job-source';
 
 /** Where one chunk's items are: the attempt, and a range of that attempt's items. */
@@ -34,7 +34,7 @@ export function createSubmitChunk(deps: ActivityDeps) {
       const ctx = jobContext(deps, ref);
       return await withHeartbeat(async () => {
         const items = await chunkItems(deps, ref, source, chunk);
-        const spec = { ...ctx.shape, tag: chunk.tag ?? chunkTag(ref, chunk.attempt, chunk.index), requests: items };
+        const spec = { ...ctx.shape, tag: tagOf(ref, chunk), requests: items };
         return ctx.adapter.submit(spec, { firstTryAtMs: info.scheduledTimestampMs, isRetry: info.attempt > 1, signal });
       });
     } catch (err) {

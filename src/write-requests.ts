@@ -11,6 +11,9 @@ import { InvalidJobError } from './validate-job';
 /** Requests written per store call: big enough for bulk writes, small enough to bound memory. */
 const GROUP = 2_000;
 
+/** For requests checked already (a recorded inline list, tests): every one is taken as it is. */
+export const ALREADY_CHECKED: StreamingChecker = { add: (r) => r as PreparedRequest, ok: true, finish: () => [] };
+
 export interface StreamingChecker {
   add(input: unknown): PreparedRequest | undefined;
   /** True while no problem has been found. */

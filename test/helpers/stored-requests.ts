@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import type { RequestsRef } from '../../src/job';
 import { FileJobStore, type JobStore, type StoredOutcome } from '../../src/store';
 import type { PreparedRequest } from '../../src/types';
-import { writeRequests } from '../../src/write-requests';
+import { ALREADY_CHECKED, writeRequests } from '../../src/write-requests';
 
 /** A new directory store holding `requests` as job `jobId`'s request set. */
 export async function storeWithRequests(jobId: string, requests: PreparedRequest[], store?: JobStore): Promise<{ store: JobStore; source: RequestsRef }> {
   const s = store ?? (await FileJobStore.open(await mkdtemp(join(tmpdir(), 'durabatch-store-'))));
-  const accept = { add: (r: unknown) => r as PreparedRequest, ok: true, finish: () => [] };
-  const source = await writeRequests(s, jobId, requests, accept, { provider: 'openai', model: 'm', schemaName: 'User' });
+  const source = await writeRequests(s, jobId, requests, ALREADY_CHECKED, { provider: 'openai', model: 'm', schemaName: 'User' });
   return { store: s, source };
 }
 
