@@ -2,10 +2,12 @@
  * The chaos runner: many jobs on a real dev server, worker processes and the emulator, while a
  * seeded schedule of faults hits them: workers SIGKILLed at random moments (some inside the create
  * window: the provider has made the batch, the activity has not returned), the dev server restarted
- * on its database, 401 windows, 429 and 5xx storms, stalled downloads. Afterwards every request must
- * have exactly one outcome, the right one, and every (job, attempt, chunk) exactly one provider batch.
+ * on its database, the emulator SIGKILLed and started again on its state directory (a provider
+ * outage), 401 windows, 429 and 5xx storms, stalled downloads. Afterwards every request must have
+ * exactly one outcome, the right one, and every (job, attempt, chunk) exactly one provider batch.
  *
- * Not covered yet: restarting the emulator (its state lives in memory only).
+ * The emulator runs in a child process so it can be killed like the rest; it is steered and counted
+ * over its admin API, and its stats come from its state directory, so they span every restart.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +16,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Durabatch } from '../src/client';
 import { freePort, startDevServer, type DevServer } from '../src/devserver';
-import { startEmulator } from '../src/emulator';
+import { startChildEmulator, type ChildEmulator } from '../src/emulator';
 import { EXAMPLE_MODELS } from '../src/examples';
 import { SEARCH_ATTRIBUTES } from '../src/search-attributes';
 import { openStore } from '../src/store';
@@ -36,6 +38,7 @@ export interface ChaosReport {
   workerKills: number;
   createWindowKills: number;
   serverRestarts: number;
+  emulatorRestarts: number;
   faultWindows: number;
   lost: number;
   duplicated: number;
@@ -79,20 +82,22 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const home = await mkdtemp(join(tmpdir(), 'durabatch-chaos-'));
   const report: ChaosReport = {
-    jobs: 0, requests: 0, workerKills: 0, createWindowKills: 0, serverRestarts: 0, faultWindows: 0,
+    jobs: 0, requests: 0, workerKills: 0, createWindowKills: 0, serverRestarts: 0, emulatorRestarts: 0, faultWindows: 0,
     lost: 0, duplicated: 0, wrong: 0, duplicateBatches: 0, missingBatches: 0, seconds: 0, problems: [],
   };
 
   const port = await freePort();
   const serverOptions = { port, dbFilename: join(home, 'temporal.db'), searchAttributes: { ...SEARCH_ATTRIBUTES } };
   let server: DevServer = await startDevServer(serverOptions);
-  const emulator = await startEmulator({ port: 0, faults: { validatingMs: 50, processingMs: 800, finalizingMs: 50, cancellingMs: 50 } });
+  const emulatorOptions = { stateDir: join(home, 'emulator'), faults: { validatingMs: 50, processingMs: 800, finalizingMs: 50, cancellingMs: 50 } };
+  let emulator: ChildEmulator = await startChildEmulator(emulatorOptions);
   const storeUrl = join(home, 'store');
   const store = await openStore(storeUrl);
   const connection = await Connection.connect({ address: server.address });
   const taskQueue = 'chaos';
   const durabatch = new Durabatch(new Client({ connection }), { schemas: testSchemas, taskQueue, store });
-  const stack = { server: { address: server.address }, emulator, taskQueue, storeUrl };
+  // Workers keep this URL: a restarted emulator comes back on the same port.
+  const stack = { server: { address: server.address }, emulator: { url: emulator.url }, taskQueue, storeUrl };
 
   let worker: ChildProcess | undefined;
   let stopping = false;
@@ -116,23 +121,30 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         await killWorker();
         await sleep(random() * 1500);
         await startWorker();
-      } else if (roll < 0.6) {
+      } else if (roll < 0.55) {
         // Inside the create window: the provider registers the batch, then answers late.
         report.createWindowKills += 1;
-        emulator.configure({ createDelayMs: 1500 });
+        await emulator.configure({ createDelayMs: 1500 });
         await sleep(300 + random() * 900);
         await killWorker();
-        emulator.configure({ createDelayMs: 0 });
+        await emulator.configure({ createDelayMs: 0 });
         await startWorker();
-      } else if (roll < 0.72) {
+      } else if (roll < 0.67) {
         report.serverRestarts += 1;
         await server.stop();
         server = await persist(() => startDevServer(serverOptions));
+      } else if (roll < 0.8) {
+        // Killed hard, whatever it was doing (a create half answered, a download half sent).
+        report.emulatorRestarts += 1;
+        await emulator.kill();
+        await sleep(200 + random() * 1300);
+        const { port: emulatorPort } = emulator;
+        emulator = await persist(() => startChildEmulator({ ...emulatorOptions, port: emulatorPort }));
       } else {
         report.faultWindows += 1;
         const fault = pick(['401', '429', '500', 'stall'] as const);
-        if (fault === 'stall') emulator.configure({ stallDownloads: 1 });
-        else emulator.configure({ httpErrors: { status: Number(fault) as 401 | 429 | 500, count: 3 + Math.floor(random() * 4) } });
+        if (fault === 'stall') await emulator.configure({ stallDownloads: 1 });
+        else await emulator.configure({ httpErrors: { status: Number(fault) as 401 | 429 | 500, count: 3 + Math.floor(random() * 4) } });
       }
     }
   })();
@@ -144,7 +156,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const failing = Array.from({ length: n }, (_, k) => k).filter(() => random() < 0.15).map((k) => `c${i}-${k}`);
     return { jobId: `chaos-${opts.seed}-${i}`, provider, n, prefix: `c${i}`, failing };
   });
-  emulator.configure({ itemFaults: jobs.flatMap((j) => j.failing.map((id) => ({ match: id, fault: 'invalid_json' as const, times: 1 }))) });
+  // Stored in the emulator's state directory, so the rules outlive its restarts.
+  await emulator.configure({ itemFaults: jobs.flatMap((j) => j.failing.map((id) => ({ match: id, fault: 'invalid_json' as const, times: 1 }))) });
 
   const chunksWithBatch: string[] = [];
   let next = 0;
@@ -184,14 +197,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   } finally {
     stopping = true;
     await chaos.catch(() => undefined);
-    const { byTag, batchesCreated } = emulator.stats();
+    const { byTag, batchesCreated } = await emulator.stats();
     report.duplicateBatches = Object.values(byTag).filter((count) => count > 1).length;
     // Every chunk the jobs say they submitted has its batch, and the provider made no batch beyond them.
     report.missingBatches = Math.abs(batchesCreated - chunksWithBatch.length);
     report.seconds = Math.round((Date.now() - started) / 1000);
     await killWorker();
     await connection.close();
-    await emulator.close();
+    await emulator.stop();
     await server.stop();
     await store.close();
     await rm(home, { recursive: true, force: true });
@@ -202,7 +215,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 export function summaryLine(r: ChaosReport): string {
   return (
     `chaos: ${r.jobs} jobs, ${r.requests} requests, ${r.workerKills} worker kills (+${r.createWindowKills} in the create window), ` +
-    `${r.serverRestarts} dev server restarts, ${r.faultWindows} fault windows (401/429/5xx/stall) in ${r.seconds} s: ` +
+    `${r.serverRestarts} dev server restarts, ${r.emulatorRestarts} emulator restarts, ${r.faultWindows} fault windows (401/429/5xx/stall) in ${r.seconds} s: ` +
     `${r.lost} lost, ${r.duplicated} duplicated, ${r.wrong} wrong, ${r.duplicateBatches} duplicate batches, ${r.missingBatches} batches unaccounted`
   );
 }

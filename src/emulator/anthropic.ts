@@ -164,6 +164,7 @@ export function anthropicRoutes(engine: BatchEngine): Hono {
       return invalid(c, `Message batch ${batch.id} is still processing; cancel it and wait for it to end before deleting it.`);
     }
     (batch.meta as unknown as AnthropicBatchMeta).deleted = true;
+    engine.updated(batch);
     return c.json({ id: batch.id, type: 'message_batch_deleted' });
   });
 

@@ -5,6 +5,10 @@
  *
  * Everything is deterministic: state is derived lazily from `now()`, fault decisions from a stable
  * hash of the custom ID plus how many times the job has submitted that ID, ids from a counter.
+ *
+ * With a store (EmulatorOptions.stateDir, state-log.ts) every change is also handed to the store as
+ * a StateRecord, and a new engine on the same store replays them: since phases are derived from
+ * `now()`, the stored creation and cancel times are enough for every batch to carry on walking.
  */
 import type { ChatMessage } from '../types';
 import type { HttpFaultStatus } from './http-faults';
@@ -131,10 +135,34 @@ export interface StoredFile {
   bytes: Uint8Array;
   createdAtMs: number;
   mimeType?: string;
+  /** how long after createdAtMs the file expires (OpenAI's expires_at); kept here so it survives a restart */
+  ttlMs?: number;
 }
 
 /** What the engine decided for one item at create time. */
-type Decision = FaultKind | 'ok';
+export type Decision = FaultKind | 'ok';
+
+/**
+ * One change of engine state, as a store keeps it. `ids` is the id counter after the change, so a
+ * restarted engine never hands out an id again. Submission counters and stats are not stored: they
+ * are counted again from the batch records, which are replayed in creation order.
+ */
+export type StateRecord =
+  | { t: 'ids'; ids: number }
+  | { t: 'batch'; batch: EmulatedBatch; decisions: Decision[]; ids: number }
+  | { t: 'batch-state'; id: string; cancelRequestedAtMs?: number; meta: Record<string, unknown> }
+  | { t: 'file'; file: StoredFile; ids: number }
+  | { t: 'file-delete'; id: string }
+  | { t: 'faults'; faults: FaultConfig };
+
+/** Where a persistent engine keeps its changes (state-log.ts); the engine itself never touches the disk. */
+export interface EngineStore {
+  /** every record stored so far, oldest first */
+  load(): StateRecord[];
+  append(record: StateRecord): void;
+  /** replaces everything stored with these records (compaction at start, reset) */
+  replace(records: StateRecord[]): void;
+}
 
 const TERMINAL: readonly EnginePhase[] = ['completed', 'failed', 'expired', 'cancelled'];
 
@@ -210,11 +238,23 @@ export class BatchEngine {
   private createdCount = 0;
   private byProvider: Record<EmulatedProvider, number> = { openai: 0, anthropic: 0, gemini: 0 };
   private byTag: Record<string, number> = {};
+  private readonly store: EngineStore | undefined;
 
-  constructor(opts: { faults?: Partial<FaultConfig>; now?: () => number } = {}) {
+  /**
+   * With a store, the stored state is replayed first. A stored fault config is kept (knobs set over
+   * the admin API, a storm in progress) and `faults` is applied over it, so a restart with other
+   * options changes just those knobs. The store is then compacted to one record per batch and file.
+   */
+  constructor(opts: { faults?: Partial<FaultConfig>; now?: () => number; store?: EngineStore } = {}) {
     this.now = opts.now ?? Date.now;
     this.baseFaults = mergeFaults(DEFAULT_FAULTS, opts.faults ?? {});
     this.faults = cloneFaults(this.baseFaults);
+    this.store = opts.store;
+    if (this.store) {
+      const stored = this.restore(this.store.load());
+      if (stored) this.faults = mergeFaults(mergeFaults(DEFAULT_FAULTS, stored), opts.faults ?? {});
+      this.store.replace(this.snapshot());
+    }
   }
 
   /** False for a model the `unknownModels` knob says does not exist (a leading `models/` ignored). */
@@ -224,6 +264,7 @@ export class BatchEngine {
 
   configure(patch: Partial<FaultConfig>): FaultConfig {
     this.faults = mergeFaults(this.faults, patch);
+    this.faultsChanged();
     return cloneFaults(this.faults);
   }
 
@@ -241,6 +282,7 @@ export class BatchEngine {
     this.createdCount = 0;
     this.byProvider = { openai: 0, anthropic: 0, gemini: 0 };
     this.byTag = {};
+    this.store?.replace(this.snapshot());
   }
 
   /** Counter-based so runs are reproducible; the hash suffix makes ids look provider-like. */
@@ -253,9 +295,18 @@ export class BatchEngine {
   /** `tag` may be omitted: it then defaults to the new batch's id (OpenAI batches without a durabatch_tag). */
   create(
     provider: EmulatedProvider,
-    input: { idPrefix: string; tag?: string; model: string; items: EmulatedItem[]; meta?: Record<string, unknown> },
+    input: {
+      idPrefix: string;
+      tag?: string;
+      model: string;
+      items: EmulatedItem[];
+      meta?: Record<string, unknown>;
+      /** this batch (only) fails at validation, e.g. an OpenAI input file with bad lines */
+      failValidation?: boolean;
+    },
   ): EmulatedBatch {
     const faults = cloneFaults(this.faults);
+    if (input.failValidation) faults.batchFailure = true;
     const id = this.newId(input.idPrefix);
     const batch: EmulatedBatch = {
       id,
@@ -275,13 +326,15 @@ export class BatchEngine {
       this.submissions.set(key, submission);
       return this.decide(item.customId, submission, faults);
     });
-    this.batches.set(batch.id, batch);
-    this.sequence.set(batch.id, this.createdCount);
-    this.decisions.set(batch.id, decisions);
-    this.createdCount += 1;
-    this.byProvider[provider] += 1;
-    this.byTag[batch.tag] = (this.byTag[batch.tag] ?? 0) + 1;
+    this.register(batch, decisions);
+    // Stored before the create call answers: a client whose answer is lost to a restart finds it.
+    this.store?.append({ t: 'batch', batch, decisions, ids: this.idCounter });
     return batch;
+  }
+
+  /** Routes call this after changing a batch's `meta`, so the change is stored. */
+  updated(batch: EmulatedBatch): void {
+    this.store?.append({ t: 'batch-state', id: batch.id, cancelRequestedAtMs: batch.cancelRequestedAtMs, meta: batch.meta });
   }
 
   get(id: string): EmulatedBatch | undefined {
@@ -341,6 +394,7 @@ export class BatchEngine {
     if (batch.cancelRequestedAtMs !== undefined) return;
     if (TERMINAL.includes(this.phase(batch))) return;
     batch.cancelRequestedAtMs = this.now();
+    this.updated(batch);
   }
 
   results(batch: EmulatedBatch): EmulatedItemResult[] | undefined {
@@ -368,6 +422,7 @@ export class BatchEngine {
     // `!(count > 0)` also covers a patch that left count out (undefined/NaN): no fault.
     if (!(count > 0)) return undefined;
     this.faults.httpErrors = { status, count: count - 1 };
+    this.faultsChanged();
     return status === 500 || status === 401 ? status : 429;
   }
 
@@ -375,6 +430,7 @@ export class BatchEngine {
   takeStallFault(): boolean {
     if (!(this.faults.stallDownloads > 0)) return false;
     this.faults.stallDownloads -= 1;
+    this.faultsChanged();
     return true;
   }
 
@@ -382,6 +438,7 @@ export class BatchEngine {
   takeCreateFault(): boolean {
     if (!(this.faults.createErrors > 0)) return false;
     this.faults.createErrors -= 1;
+    this.faultsChanged();
     return true;
   }
 
@@ -390,9 +447,9 @@ export class BatchEngine {
   }
 
   putFile(file: Omit<StoredFile, 'createdAtMs'> & { createdAtMs?: number }): void {
-    this.files.set(file.id, { ...file, createdAtMs: file.createdAtMs ?? this.now() });
-    this.fileCounter += 1;
-    this.fileSequence.set(file.id, this.fileCounter);
+    const stored: StoredFile = { ...file, createdAtMs: file.createdAtMs ?? this.now() };
+    this.addFile(stored);
+    this.store?.append({ t: 'file', file: stored, ids: this.idCounter });
   }
 
   getFile(id: string): StoredFile | undefined {
@@ -408,10 +465,80 @@ export class BatchEngine {
 
   deleteFile(id: string): boolean {
     this.fileSequence.delete(id);
-    return this.files.delete(id);
+    const deleted = this.files.delete(id);
+    if (deleted) this.store?.append({ t: 'file-delete', id });
+    return deleted;
+  }
+
+  /** The whole state as records, oldest first: what a store is compacted to. */
+  snapshot(): StateRecord[] {
+    const batches = [...this.batches.values()].sort((a, b) => this.sequence.get(a.id)! - this.sequence.get(b.id)!);
+    const files = [...this.files.values()].sort((a, b) => this.fileSequence.get(a.id)! - this.fileSequence.get(b.id)!);
+    return [
+      { t: 'ids', ids: this.idCounter },
+      ...batches.map((batch): StateRecord => ({ t: 'batch', batch, decisions: this.decisions.get(batch.id) ?? [], ids: this.idCounter })),
+      ...files.map((file): StateRecord => ({ t: 'file', file, ids: this.idCounter })),
+      { t: 'faults', faults: this.faults },
+    ];
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  private register(batch: EmulatedBatch, decisions: Decision[]): void {
+    this.batches.set(batch.id, batch);
+    this.sequence.set(batch.id, this.createdCount);
+    this.decisions.set(batch.id, decisions);
+    this.createdCount += 1;
+    this.byProvider[batch.provider] += 1;
+    this.byTag[batch.tag] = (this.byTag[batch.tag] ?? 0) + 1;
+  }
+
+  private addFile(file: StoredFile): void {
+    this.files.set(file.id, file);
+    this.fileCounter += 1;
+    this.fileSequence.set(file.id, this.fileCounter);
+  }
+
+  private faultsChanged(): void {
+    this.store?.append({ t: 'faults', faults: this.faults });
+  }
+
+  /** Replays stored records (oldest first); returns the last stored fault config, if any. */
+  private restore(records: StateRecord[]): FaultConfig | undefined {
+    let faults: FaultConfig | undefined;
+    for (const r of records) {
+      if ('ids' in r) this.idCounter = Math.max(this.idCounter, r.ids);
+      switch (r.t) {
+        case 'batch':
+          if (this.batches.has(r.batch.id)) break;
+          // The submission counters, recounted: what create() added for this batch's items.
+          for (const item of r.batch.items) {
+            const key = submissionKey(r.batch.tag, item);
+            this.submissions.set(key, (this.submissions.get(key) ?? 0) + 1);
+          }
+          this.register(r.batch, r.decisions);
+          break;
+        case 'batch-state': {
+          const batch = this.batches.get(r.id);
+          if (!batch) break;
+          batch.cancelRequestedAtMs = r.cancelRequestedAtMs;
+          batch.meta = r.meta;
+          break;
+        }
+        case 'file':
+          this.addFile(r.file);
+          break;
+        case 'file-delete':
+          this.files.delete(r.id);
+          this.fileSequence.delete(r.id);
+          break;
+        case 'faults':
+          faults = r.faults;
+          break;
+      }
+    }
+    return faults;
+  }
 
   /**
    * Rule first (it owns its IDs entirely: once `times` is used up the item succeeds), then the rates.

@@ -9,7 +9,7 @@
  *   2. POST <upload-url>, `X-Goog-Upload-Command: upload[, finalize]`, `X-Goog-Upload-Offset`, raw bytes
  *      -> `x-goog-upload-status: active`, or `final` with body {file:{...}} after finalize
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { BatchEngine, StoredFile } from './engine';
@@ -61,6 +61,9 @@ export function geminiFileRoutes(engine: BatchEngine): Hono {
   const app = new Hono();
   const sessions = new Map<string, UploadSession>();
   let sessionCounter = 0;
+  // Sessions live in memory only; the random part keeps an upload URL handed out by an emulator
+  // that was restarted since from continuing someone else's session.
+  const sessionPrefix = randomBytes(4).toString('hex');
 
   const fail = (c: Context, status: ContentfulStatusCode, message: string) => c.json(errorBody(status, message), status);
   const geminiFile = (id: string) => {
@@ -91,7 +94,7 @@ export function geminiFileRoutes(engine: BatchEngine): Hono {
       const mimeType = body.file?.mimeType ?? c.req.header('x-goog-upload-header-content-type');
       if (!mimeType) return fail(c, 400, 'file.mimeType is required.');
       sessionCounter += 1;
-      const id = `upload-${sessionCounter}`;
+      const id = `upload-${sessionPrefix}-${sessionCounter}`;
       sessions.set(id, {
         displayName: body.file?.displayName,
         name: body.file?.name ? fileIdOf(body.file.name) : undefined,

@@ -49,7 +49,8 @@ export function geminiRoutes(engine: BatchEngine): Hono {
     if (!meta.inputFileName || meta.responsesFile || !hasOutput(engine.phase(batch))) return;
     const lines = outcomes(engine, batch).map((o, i) => {
       const key = meta.fileKeys[i];
-      return JSON.stringify({ ...(key !== undefined && { key }), ...o });
+      // `!= null`: a stored meta comes back with null where undefined was (JSON has no undefined).
+      return JSON.stringify({ ...(key != null && { key }), ...o });
     });
     const id = `batch-${batch.id}`;
     engine.putFile({
@@ -61,6 +62,7 @@ export function geminiRoutes(engine: BatchEngine): Hono {
       mimeType: 'application/jsonl',
     });
     meta.responsesFile = `files/${id}`;
+    engine.updated(batch);
   };
   const render = (batch: EmulatedBatch) => {
     ensureResponsesFile(batch);
@@ -189,6 +191,7 @@ export function geminiRoutes(engine: BatchEngine): Hono {
     if (!batch) return notFound(c, id);
     // Deleting only says "no longer interested": it does not cancel a running batch.
     metaOf(batch).deleted = true;
+    engine.updated(batch);
     return c.json({});
   };
 

@@ -13,3 +13,4 @@ export {
   type ItemFaultRule,
 } from './engine';
 export { answerFor } from './responder';
+export { startChildEmulator, type ChildEmulator, type ChildEmulatorOptions } from './child';

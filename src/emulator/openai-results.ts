@@ -15,10 +15,7 @@ function jsonl(lines: unknown[]): Uint8Array {
   return encoder.encode(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 }
 
-/**
- * @param expiresAt the OpenAI routes' per-file expiry table, filled in for the new files
- */
-export function ensureResultFiles(engine: BatchEngine, batch: EmulatedBatch, expiresAt: Map<string, number>): void {
+export function ensureResultFiles(engine: BatchEngine, batch: EmulatedBatch): void {
   const meta = metaOf(batch);
   if (meta.output_file_id !== undefined) return; // already written (null = nothing to write)
   const results = engine.results(batch);
@@ -42,10 +39,11 @@ export function ensureResultFiles(engine: BatchEngine, batch: EmulatedBatch, exp
       bytes: jsonl(lines),
       createdAtMs: endedAtMs,
       mimeType: 'application/jsonl',
+      ttlMs: OUTPUT_FILE_TTL_MS,
     });
-    expiresAt.set(id, endedAtMs + OUTPUT_FILE_TTL_MS);
     return id;
   };
   meta.output_file_id = write(output, 'output');
   meta.error_file_id = write(errors, 'error');
+  engine.updated(batch);
 }

@@ -41,7 +41,8 @@ export function metaOf(batch: EmulatedBatch): OpenAIBatchMeta {
   return batch.meta as unknown as OpenAIBatchMeta;
 }
 
-export function fileObject(file: StoredFile, expiresAtMs: number | undefined) {
+export function fileObject(file: StoredFile) {
+  const expiresAtMs = file.ttlMs === undefined ? undefined : file.createdAtMs + file.ttlMs;
   return {
     id: file.id,
     object: 'file' as const,

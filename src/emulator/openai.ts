@@ -73,8 +73,6 @@ function metadataProblem(metadata: unknown): string | undefined {
 
 export function openaiRoutes(engine: BatchEngine): Hono {
   const app = new Hono();
-  /** File expiry times (the engine's store has no such field); overwritten whenever an id is (re)used. */
-  const expiresAt = new Map<string, number>();
   let requestCounter = 0;
 
   app.use('/v1/*', async (c, next) => {
@@ -89,7 +87,7 @@ export function openaiRoutes(engine: BatchEngine): Hono {
   });
 
   const render = (batch: EmulatedBatch) => {
-    ensureResultFiles(engine, batch, expiresAt);
+    ensureResultFiles(engine, batch);
     return batchObject(engine, batch);
   };
   const openaiFile = (id: string) => {
@@ -132,11 +130,9 @@ export function openaiRoutes(engine: BatchEngine): Hono {
       purpose,
       bytes: new Uint8Array(await file.arrayBuffer()),
       mimeType: file.type || undefined,
+      ttlMs,
     });
-    const stored = engine.getFile(id)!;
-    if (ttlMs === undefined) expiresAt.delete(id);
-    else expiresAt.set(id, stored.createdAtMs + ttlMs);
-    return c.json(fileObject(stored, expiresAt.get(id)));
+    return c.json(fileObject(engine.getFile(id)!));
   });
 
   app.get('/v1/files', (c) => {
@@ -148,12 +144,12 @@ export function openaiRoutes(engine: BatchEngine): Hono {
     let files = engine.listFiles('openai').filter((f) => !purpose || f.purpose === purpose);
     if (order === 'asc') files = files.reverse();
     const result = page(files, c.req.query('after'), limit);
-    return c.json({ ...result, data: result.data.map((f) => fileObject(f, expiresAt.get(f.id))) });
+    return c.json({ ...result, data: result.data.map((f) => fileObject(f)) });
   });
 
   app.get('/v1/files/:id', (c) => {
     const file = openaiFile(c.req.param('id'));
-    return file ? c.json(fileObject(file, expiresAt.get(file.id))) : noFile(c, c.req.param('id'));
+    return file ? c.json(fileObject(file)) : noFile(c, c.req.param('id'));
   });
 
   app.get('/v1/files/:id/content', (c) => {
@@ -172,7 +168,6 @@ export function openaiRoutes(engine: BatchEngine): Hono {
     const id = c.req.param('id');
     if (!openaiFile(id)) return noFile(c, id);
     engine.deleteFile(id);
-    expiresAt.delete(id);
     return c.json({ id, object: 'file', deleted: true });
   });
 
@@ -237,8 +232,8 @@ export function openaiRoutes(engine: BatchEngine): Hono {
       // A file that fails validation never runs, so its items must not count as submissions.
       items: invalidFile ? [] : parsed.items,
       meta: meta as unknown as Record<string, unknown>,
+      failValidation: invalidFile, // the batch's own snapshot; later batches unaffected
     });
-    if (invalidFile) batch.faults.batchFailure = true; // the batch's own snapshot; later batches unaffected
     if (batch.faults.createDelayMs > 0) await sleep(batch.faults.createDelayMs);
     return c.json(render(batch));
   });

@@ -13,6 +13,7 @@ import { httpFaultMiddleware, notFoundResponse } from './http-faults';
 import { openaiRoutes } from './openai';
 import { anthropicRoutes } from './anthropic';
 import { geminiRoutes } from './gemini';
+import { StateLog } from './state-log';
 
 export interface EmulatorOptions {
   /** 0 (the default) picks a free port */
@@ -21,12 +22,20 @@ export interface EmulatorOptions {
   host?: string;
   faults?: Partial<FaultConfig>;
   now?: () => number;
+  /**
+   * Keep every batch, file, counter and the fault config in this directory (state-log.ts), so an
+   * emulator started again on it, on any port, carries on where the last one stopped, even one
+   * killed with SIGKILL. Without it (the default) the state lives in memory only.
+   */
+  stateDir?: string;
 }
 
 export interface Emulator {
   /** http://HOST:PORT, no trailing slash */
   url: string;
   engine: BatchEngine;
+  /** where the state is kept, if anywhere */
+  stateDir?: string;
   configure(patch: Partial<FaultConfig>): FaultConfig;
   stats(): ReturnType<BatchEngine['stats']>;
   reset(): void;
@@ -50,27 +59,37 @@ export function buildApp(engine: BatchEngine): Hono {
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const host = opts.host ?? '127.0.0.1';
-  const engine = new BatchEngine({ faults: opts.faults, now: opts.now });
+  const store = opts.stateDir === undefined ? undefined : new StateLog(opts.stateDir);
+  const engine = new BatchEngine({ faults: opts.faults, now: opts.now, store });
   const app = buildApp(engine);
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    store?.close(); // e.g. the port is taken: free the directory for the next try
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
     url,
     engine,
+    stateDir: opts.stateDir,
     configure: (patch) => engine.configure(patch),
     stats: () => engine.stats(),
     reset: () => engine.reset(),
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
+        server.close((err) => {
+          store?.close();
+          return err ? reject(err) : resolve();
+        });
         // SDK clients keep connections alive; without this close() would wait for them to time out.
         server.closeAllConnections();
       }),
