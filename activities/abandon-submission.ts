@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { JobRef } from '../src/job';
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
@@ -13,15 +14,16 @@ import type { ChunkAddress } from './submit-chunk';
  */
 export function createAbandonSubmission(deps: ActivityDeps) {
   return async function abandonSubmission(ref: JobRef, chunk: ChunkAddress & { firstTryAtMs: number }): Promise<string | undefined> {
+    const { cancellationSignal: signal } = Context.current();
     try {
       const adapter = deps.providers.get(ref.provider);
       return await withHeartbeat(async () => {
-        const found = await adapter.findSubmission({ tag: tagOf(ref, chunk), requestCount: chunk.size }, chunk);
-        if (found) await cancelEndedTolerant(adapter, found);
+        const found = await adapter.findSubmission({ tag: tagOf(ref, chunk), requestCount: chunk.size }, { firstTryAtMs: chunk.firstTryAtMs, signal });
+        if (found) await cancelEndedTolerant(adapter, found, signal);
         return found;
       });
     } catch (err) {
-      throw asActivityFailure(err);
+      throw asActivityFailure(err, signal);
     }
   };
 }

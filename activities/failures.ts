@@ -1,10 +1,19 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { MissingApiKeyError } from '../src/providers';
 import { SchemaConversionError } from '../src/schema';
 import { InvalidJobError } from '../src/validate-job';
 
-/** Errors that retrying cannot fix become non-retryable failures with the person-readable message. */
-export function asActivityFailure(err: unknown): unknown {
+/**
+ * Errors that retrying cannot fix become non-retryable failures with the person-readable message.
+ * Given the activity's cancellation signal, an error after it fired (each SDK throws its own abort
+ * error) is reported as the cancel it is, not as a provider failure.
+ */
+export function asActivityFailure(err: unknown, cancelled?: AbortSignal): unknown {
+  if (cancelled?.aborted) {
+    if (err instanceof CancelledFailure) return err;
+    // Temporal aborts the signal with a CancelledFailure saying why (CANCELLED, TIMED_OUT, ...).
+    return cancelled.reason instanceof CancelledFailure ? cancelled.reason : new CancelledFailure(`the activity was cancelled: ${String(cancelled.reason)}`);
+  }
   if (err instanceof InvalidJobError || err instanceof SchemaConversionError) {
     return ApplicationFailure.nonRetryable(err.message, 'InvalidJob', { problems: (err as InvalidJobError).problems });
   }

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { ProviderBatchStatus } from '../src/providers/types';
 import type { ProviderName } from '../src/types';
 import type { ActivityDeps } from './deps';
@@ -7,11 +8,13 @@ import { withHeartbeat } from './heartbeat';
 /** One poll of every open batch of a job: one activity per poll keeps history short. */
 export function createPollBatches(deps: ActivityDeps) {
   return async function pollBatches(provider: ProviderName, batchIds: string[]): Promise<ProviderBatchStatus[]> {
+    // Cancelled (or timed out, noticed at a heartbeat): the polls in flight are aborted, not waited for.
+    const { cancellationSignal: signal } = Context.current();
     try {
       const adapter = deps.providers.get(provider);
-      return await withHeartbeat(() => Promise.all(batchIds.map((id) => adapter.status(id))));
+      return await withHeartbeat(() => Promise.all(batchIds.map((id) => adapter.status(id, { signal }))));
     } catch (err) {
-      throw asActivityFailure(err);
+      throw asActivityFailure(err, signal);
     }
   };
 }

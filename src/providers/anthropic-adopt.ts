@@ -4,10 +4,13 @@
  */
 import { ForeignBatchError } from './errors';
 import type Anthropic from '@anthropic-ai/sdk';
-import type { MessageBatch, MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
+import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { PreparedRequest } from '../types';
+import { resultLines } from './anthropic-lines';
+import { readResultLine } from './anthropic-results';
 import { batchTotal } from './anthropic-status';
 import { ListingWindow } from './listing-window';
+import type { RawItemResult } from './types';
 
 /** How far before the first try the search looks: clock skew between the worker and Anthropic. */
 export const SEARCH_SLACK_MS = 60_000;
@@ -40,11 +43,25 @@ export interface OrphanSearch {
   firstTryAtMs: number;
   /** batches this process knows belong to other chunks */
   skip: (batchId: string) => boolean;
+  /** aborts every call of the search (the activity was cancelled) */
+  signal?: AbortSignal;
+}
+
+/**
+ * Each line of a batch's results, read (anthropic-results.ts): a line too broken to name its item
+ * is skipped here, after `onLine`; it can neither prove nor disprove whose batch this is.
+ */
+async function* readLines(client: Anthropic, batchId: string, signal?: AbortSignal, onLine?: () => void): AsyncIterable<RawItemResult> {
+  for await (const text of resultLines(client, batchId, signal)) {
+    onLine?.();
+    const line = readResultLine(text);
+    if (line) yield line;
+  }
 }
 
 /** True when the ended batch's results contain the sentinel: a complete scan, nothing kept. */
-export async function holdsSentinel(client: Anthropic, batchId: string, sentinel: string): Promise<boolean> {
-  for await (const line of await client.messages.batches.results(batchId)) if (line.custom_id === sentinel) return true;
+export async function holdsSentinel(client: Anthropic, batchId: string, sentinel: string, signal?: AbortSignal): Promise<boolean> {
+  for await (const line of readLines(client, batchId, signal)) if (line.customId === sentinel) return true;
   return false;
 }
 
@@ -60,7 +77,8 @@ export async function findOrphan(client: Anthropic, search: OrphanSearch): Promi
   const since = search.firstTryAtMs - SEARCH_SLACK_MS;
   const window = new ListingWindow(since);
   const candidates: MessageBatch[] = [];
-  for await (const batch of client.messages.batches.list({ limit: 100 })) {
+  // The SDK carries the request options (the signal) on to every next page.
+  for await (const batch of client.messages.batches.list({ limit: 100 }, { signal: search.signal })) {
     const createdMs = Date.parse(batch.created_at);
     if (window.pastWindow(createdMs)) break;
     if (createdMs < since) continue;
@@ -70,18 +88,19 @@ export async function findOrphan(client: Anthropic, search: OrphanSearch): Promi
   }
   candidates.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at)); // oldest first
   for (const batch of candidates) {
-    if (batch.processing_status === 'ended' && (await holdsSentinel(client, batch.id, search.sentinel))) return batch.id;
+    if (batch.processing_status === 'ended' && (await holdsSentinel(client, batch.id, search.sentinel, search.signal))) return batch.id;
   }
   const running = candidates.filter((b) => b.processing_status !== 'ended');
   return (running.find((b) => Date.parse(b.created_at) >= search.firstTryAtMs) ?? running.at(-1))?.id;
 }
 
 /**
- * The batch's result lines without the sentinel, after proving the batch holds this chunk: nothing is
+ * The batch's results without the sentinel, after proving the batch holds this chunk: nothing is
  * yielded until the sentinel has been seen (lines read before it are held, then released). If it has
  * not shown up within `maxHeld` lines, the download is only scanned for it and the results are
  * read a second time, so memory stays bounded. A line with a foreign custom_id, or no sentinel at
- * all, throws AnthropicBatchMismatchError.
+ * all, throws AnthropicBatchMismatchError. A broken line counts by the custom_id it still shows
+ * (the sentinel's included); one that shows none is dropped (its item ends as "no result").
  */
 export async function* verifiedResults(
   client: Anthropic,
@@ -91,15 +110,14 @@ export async function* verifiedResults(
   maxHeld = MAX_HELD_LINES,
   onLine?: () => void,
   signal?: AbortSignal,
-): AsyncIterable<MessageBatchIndividualResponse> {
+): AsyncIterable<RawItemResult> {
   const ids = new Set(requests.map((r) => r.customId));
   const foreign = (id: string) => new AnthropicBatchMismatchError(batchId, `it holds request ${JSON.stringify(id)}`);
   let mode: 'holding' | 'streaming' | 'scanning' = 'holding';
-  let held: MessageBatchIndividualResponse[] = [];
+  let held: RawItemResult[] = [];
   let scanFound = false;
-  for await (const line of await client.messages.batches.results(batchId, {}, { signal })) {
-    onLine?.();
-    if (line.custom_id === sentinel) {
+  for await (const line of readLines(client, batchId, signal, onLine)) {
+    if (line.customId === sentinel) {
       if (mode === 'scanning') {
         scanFound = true; // proven; the second pass yields everything
         break;
@@ -109,7 +127,7 @@ export async function* verifiedResults(
       held = [];
       continue;
     }
-    if (!ids.has(line.custom_id)) throw foreign(line.custom_id);
+    if (!ids.has(line.customId)) throw foreign(line.customId);
     if (mode === 'streaming') yield line;
     else if (mode === 'holding' && held.length < maxHeld) held.push(line);
     else {
@@ -119,10 +137,9 @@ export async function* verifiedResults(
   }
   if (mode === 'streaming') return;
   if (!scanFound) throw new AnthropicBatchMismatchError(batchId, 'its results lack the sentinel request');
-  for await (const line of await client.messages.batches.results(batchId, {}, { signal })) {
-    onLine?.();
-    if (line.custom_id === sentinel) continue;
-    if (!ids.has(line.custom_id)) throw foreign(line.custom_id);
+  for await (const line of readLines(client, batchId, signal, onLine)) {
+    if (line.customId === sentinel) continue;
+    if (!ids.has(line.customId)) throw foreign(line.customId);
     yield line;
   }
 }

@@ -30,13 +30,14 @@
  * (and the real orphan runs unused), never wrong data.
  *
  * Results: items Anthropic never reports are not invented here; the caller accounts for missing ones.
+ * A broken line in the results file is its item's `invalid_json` (anthropic-results.ts), never a
+ * failed fetch; one that does not even name its item is dropped like a lost one.
  */
 import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import type { BatchCreateParams, MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import { AnthropicBatchMismatchError, findOrphan, verifiedResults } from './anthropic-adopt';
 import { createOnce, retryAfterFromHeaders } from './create-once';
 import { batchRequestBytes, sharedParams, toBatchRequest, type ChunkShape } from './anthropic-request';
-import { toRawResult } from './anthropic-results';
 import { sentinelId, sentinelRequest } from './anthropic-sentinel';
 import { toProviderStatus } from './anthropic-status';
 import { SubmitMemory } from './submit-memory';
@@ -76,6 +77,7 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
         requestCount: chunk.requests.length,
         firstTryAtMs: ctx.firstTryAtMs,
         skip: (id) => memory.ownedByOther(id, chunk.tag),
+        signal: ctx.signal,
       });
       if (orphan) return { batchId: orphan, reused: true, proof: sentinel.custom_id };
     }
@@ -112,24 +114,24 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
         requestCount: chunk.requestCount,
         firstTryAtMs: ctx.firstTryAtMs,
         skip: (id) => memory.ownedByOther(id, chunk.tag),
+        signal: ctx.signal,
       });
     },
 
-    async status(batchId): Promise<ProviderBatchStatus> {
-      return toProviderStatus(await client.messages.batches.retrieve(batchId));
+    async status(batchId, opts): Promise<ProviderBatchStatus> {
+      return toProviderStatus(await client.messages.batches.retrieve(batchId, {}, { signal: opts?.signal }));
     },
 
-    async cancel(batchId) {
-      const batch = await client.messages.batches.retrieve(batchId);
+    async cancel(batchId, opts) {
+      const signal = opts?.signal;
+      const batch = await client.messages.batches.retrieve(batchId, {}, { signal });
       // Canceling or ended: nothing to do (and no error for a cancel that raced the end).
-      if (batch.processing_status === 'in_progress') await client.messages.batches.cancel(batchId);
+      if (batch.processing_status === 'in_progress') await client.messages.batches.cancel(batchId, {}, { signal });
     },
 
     async *results(batchId, chunk): AsyncIterable<RawItemResult> {
       try {
-        for await (const line of verifiedResults(client, batchId, chunk.requests, chunk.proof ?? sentinelId(chunk.tag), undefined, chunk.onLine, chunk.signal)) {
-          yield toRawResult(line);
-        }
+        yield* verifiedResults(client, batchId, chunk.requests, chunk.proof ?? sentinelId(chunk.tag), undefined, chunk.onLine, chunk.signal);
       } catch (err) {
         // Not ours after all: the next submit of that tag must not adopt it again from memory.
         if (err instanceof AnthropicBatchMismatchError) memory.forget(batchId);

@@ -29,8 +29,8 @@ export interface RawBatchOperation {
 
 export class GeminiClient extends GoogleGenAI {
   /** GET batches/<id> exactly as the API answers it. */
-  async rawBatch(name: string): Promise<RawBatchOperation> {
-    const response = await this.apiClient.request({ path: name, httpMethod: 'GET' });
+  async rawBatch(name: string, signal?: AbortSignal): Promise<RawBatchOperation> {
+    const response = await this.apiClient.request({ path: name, httpMethod: 'GET', ...(signal && { abortSignal: signal }) });
     return (await response.json()) as RawBatchOperation;
   }
 

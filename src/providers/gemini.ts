@@ -50,6 +50,11 @@ const MAX_KEY_LENGTH = 512;
 const SEARCH_SLACK_MS = 10 * 60_000;
 const LIST_PAGE_SIZE = 100;
 
+/** @google/genai takes the signal as `config.abortSignal`; spread in only when there is one. */
+function abortable(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal ? { abortSignal: signal } : {};
+}
+
 export interface GeminiAdapterOptions {
   /** Chunks whose inline body would exceed this many bytes are uploaded as a JSONL file. */
   inlineMaxBytes?: number;
@@ -74,9 +79,10 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
     Buffer.byteLength(inputLine(request, generationConfig(chunk)));
 
   /** A tag is unique per (job, run, attempt, chunk): a match is ours whatever its age; age only ends the paging. */
-  async function findByTag(tag: string, ctx: Pick<SubmitContext, 'firstTryAtMs'>): Promise<string | undefined> {
+  async function findByTag(tag: string, ctx: Pick<SubmitContext, 'firstTryAtMs' | 'signal'>): Promise<string | undefined> {
     const window = new ListingWindow(ctx.firstTryAtMs - SEARCH_SLACK_MS);
-    const pager = await ai.batches.list({ config: { pageSize: options.listPageSize ?? LIST_PAGE_SIZE } });
+    // The pager keeps this config (the signal included) for every nextPage() call.
+    const pager = await ai.batches.list({ config: { pageSize: options.listPageSize ?? LIST_PAGE_SIZE, ...abortable(ctx.signal) } });
     for (let page = pager.page; ; page = await pager.nextPage()) {
       for (const job of page) {
         if (job.displayName === tag && job.name) return job.name;
@@ -93,7 +99,7 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
         ai.batches.create({
           model: chunk.model,
           src,
-          config: { displayName: chunk.tag, httpOptions: { retryOptions: { attempts: 1 } }, ...(signal && { abortSignal: signal }) },
+          config: { displayName: chunk.tag, httpOptions: { retryOptions: { attempts: 1 } }, ...abortable(signal) },
         }),
       { refused: (err) => err instanceof ApiError && err.status === 429 },
     );
@@ -106,7 +112,7 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
       chunk.requests.map((r) => inputLine(r, config)),
       { type: 'application/jsonl' },
     );
-    const file = await ai.files.upload({ file: blob, config: { mimeType: 'application/jsonl', displayName: chunk.tag, ...(signal && { abortSignal: signal }) } });
+    const file = await ai.files.upload({ file: blob, config: { mimeType: 'application/jsonl', displayName: chunk.tag, ...abortable(signal) } });
     if (!file.name) throw new Error('Gemini accepted the upload but returned no file name');
     return file.name;
   }
@@ -154,18 +160,18 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
       return findByTag(chunk.tag, ctx);
     },
 
-    async status(batchId): Promise<ProviderBatchStatus> {
-      return toProviderStatus(await ai.rawBatch(batchId));
+    async status(batchId, opts): Promise<ProviderBatchStatus> {
+      return toProviderStatus(await ai.rawBatch(batchId, opts?.signal));
     },
 
-    async cancel(batchId) {
-      const op = await ai.rawBatch(batchId);
+    async cancel(batchId, opts) {
+      const op = await ai.rawBatch(batchId, opts?.signal);
       // Ended already: nothing to cancel (and no error for a cancel that raced the end).
-      if (!isTerminalBatchState(toBatchState(op.metadata?.state))) await ai.batches.cancel({ name: batchId });
+      if (!isTerminalBatchState(toBatchState(op.metadata?.state))) await ai.batches.cancel({ name: batchId, config: abortable(opts?.signal) });
     },
 
     async *results(batchId, chunk): AsyncIterable<RawItemResult> {
-      const job = await ai.batches.get({ name: batchId });
+      const job = await ai.batches.get({ name: batchId, config: abortable(chunk.signal) });
       const state = toBatchState(job.state);
       if (state === 'expired') {
         for (const r of chunk.requests) {

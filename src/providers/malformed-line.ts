@@ -15,11 +15,16 @@ export function malformedLine(line: string, idField: string, err: unknown): RawI
   } catch {
     return undefined;
   }
+  return invalidLine(customId, `is not valid JSON (${(err as Error).message})`);
+}
+
+/** The item's own `invalid_json` result for a line that names it but cannot be read; retryable, as the next try's line may be whole. */
+export function invalidLine(customId: string, why: string): RawItemResult {
   return {
     customId,
     kind: 'error',
     errorType: 'invalid_json',
-    message: `the provider's result line for this request is not valid JSON (${(err as Error).message})`,
+    message: `the provider's result line for this request ${why}`,
     retryable: true,
   };
 }

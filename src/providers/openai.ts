@@ -41,9 +41,10 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
   const client = new OpenAI({ apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, maxRetries: 3 });
   const memory = new SubmitMemory();
 
-  async function findByTag(tag: string, ctx: Pick<SubmitContext, 'firstTryAtMs'>): Promise<string | undefined> {
+  async function findByTag(tag: string, ctx: Pick<SubmitContext, 'firstTryAtMs' | 'signal'>): Promise<string | undefined> {
     const window = new ListingWindow(ctx.firstTryAtMs - SEARCH_SLACK_MS);
-    for await (const batch of client.batches.list({ limit: 100 })) {
+    // The SDK carries the request options (the signal) on to every next page.
+    for await (const batch of client.batches.list({ limit: 100 }, { signal: ctx.signal })) {
       if (batch.metadata?.[TAG_KEY] === tag) return batch.id;
       if (window.pastWindow(batch.created_at * 1000)) return undefined;
     }
@@ -120,8 +121,8 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
       return findByTag(chunk.tag, ctx);
     },
 
-    async status(batchId): Promise<ProviderBatchStatus> {
-      const batch = await client.batches.retrieve(batchId);
+    async status(batchId, opts): Promise<ProviderBatchStatus> {
+      const batch = await client.batches.retrieve(batchId, { signal: opts?.signal });
       const counts = batch.request_counts ?? { total: 0, completed: 0, failed: 0 };
       const errors = batch.errors?.data?.map((e) => `${e.code ?? 'error'}: ${e.message ?? ''}`.trim());
       return {
@@ -132,13 +133,14 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
       };
     },
 
-    async cancel(batchId) {
-      const batch = await client.batches.retrieve(batchId);
-      if (['validating', 'in_progress', 'finalizing'].includes(batch.status)) await client.batches.cancel(batchId);
+    async cancel(batchId, opts) {
+      const signal = opts?.signal;
+      const batch = await client.batches.retrieve(batchId, { signal });
+      if (['validating', 'in_progress', 'finalizing'].includes(batch.status)) await client.batches.cancel(batchId, { signal });
     },
 
     async *results(batchId, chunk): AsyncIterable<RawItemResult> {
-      const batch = await client.batches.retrieve(batchId);
+      const batch = await client.batches.retrieve(batchId, { signal: chunk.signal });
       // The error file matters as much as the output file: items there are failures to account for.
       for (const fileId of [batch.output_file_id, batch.error_file_id]) {
         if (!fileId) continue;

@@ -41,7 +41,16 @@ export interface ChunkIds {
   proof?: string;
   /** Called for every raw line read from the provider, yielded or not: the fetch's progress heartbeat. */
   onLine?: () => void;
-  /** Aborts the download (the activity was cancelled, or the stream stalled). */
+  /** Aborts the download and every call before it (the activity was cancelled, or the stream stalled). */
+  signal?: AbortSignal;
+}
+
+/**
+ * What any provider call may be given. `signal` is the activity's cancellation signal: aborting it
+ * stops the SDK's HTTP call in flight and any retry of it, so a cancelled or timed-out activity frees
+ * its worker slot at once instead of waiting on a provider that does not answer.
+ */
+export interface CallOptions {
   signal?: AbortSignal;
 }
 
@@ -105,9 +114,9 @@ export interface ProviderAdapter {
    * The batch a stopped submit of this chunk may have created (found by its tag; Anthropic: by its
    * sentinel), or undefined. Only looks; never creates.
    */
-  findSubmission(chunk: { tag: string; requestCount: number }, ctx: Pick<SubmitContext, 'firstTryAtMs'>): Promise<string | undefined>;
-  status(batchId: string): Promise<ProviderBatchStatus>;
-  cancel(batchId: string): Promise<void>;
+  findSubmission(chunk: { tag: string; requestCount: number }, ctx: Pick<SubmitContext, 'firstTryAtMs' | 'signal'>): Promise<string | undefined>;
+  status(batchId: string, opts?: CallOptions): Promise<ProviderBatchStatus>;
+  cancel(batchId: string, opts?: CallOptions): Promise<void>;
   /**
    * Streams every item's answer; items the provider never reports are the caller's to account for.
    * `chunk` is the submission the batch was created for (adapters may verify the batch against it).

@@ -27,4 +27,21 @@ describe('cancelling a batch that ends meanwhile', () => {
     await assert.rejects(cancelEndedTolerant(adapter(httpError(400), 'in_progress'), 'b'), /HTTP 400/);
     for (const status of [401, 403, 429, 500]) await assert.rejects(cancelEndedTolerant(adapter(httpError(status), 'completed'), 'b'), new RegExp(`HTTP ${status}`));
   });
+
+  it('hands the signal to the cancel and to the look after a 4xx, so a cancelled activity stops both', async () => {
+    const seen: Array<[string, AbortSignal | undefined]> = [];
+    const watched = {
+      cancel: async (_id: string, opts?: { signal?: AbortSignal }) => {
+        seen.push(['cancel', opts?.signal]);
+        throw httpError(409);
+      },
+      status: async (_id: string, opts?: { signal?: AbortSignal }) => {
+        seen.push(['status', opts?.signal]);
+        return { state: 'completed', providerStatus: 'completed', counts: { total: 1, succeeded: 1, failed: 0 } };
+      },
+    } as unknown as ProviderAdapter;
+    const signal = new AbortController().signal;
+    await cancelEndedTolerant(watched, 'b', signal);
+    assert.deepEqual(seen, [['cancel', signal], ['status', signal]]);
+  });
 });

@@ -11,11 +11,13 @@ import { createAnthropicAdapter, AnthropicBatchMismatchError } from '../../src/p
 import { verifiedResults } from '../../src/providers/anthropic-adopt';
 import { DEFAULT_MAX_TOKENS, sharedParams, toBatchRequest } from '../../src/providers/anthropic-request';
 import { SENTINEL_PREFIX, sentinelId, sentinelRequest } from '../../src/providers/anthropic-sentinel';
+import { readResultLine } from '../../src/providers/anthropic-results';
 import { toProviderStatus } from '../../src/providers/anthropic-status';
 import type { ChunkSpec, ProviderAdapter, RawItemResult } from '../../src/providers/types';
 import { SchemaConversionError } from '../../src/schema/to-json-schema';
 import type { PreparedRequest } from '../../src/types';
 import { collect, firstTry, personChunk, settle, userRequest } from '../helpers/adapter-fixtures';
+import { resultsRewritingProxy } from '../helpers/http-stubs';
 
 const FAULTS = { validatingMs: 10, processingMs: 50, finalizingMs: 5, cancellingMs: 20 };
 const SCHEMA = {
@@ -356,13 +358,13 @@ describe('Anthropic adapter: verified results', () => {
     await settle(adapter, created.id);
     for (const maxHeld of [10, 1]) {
       const ids: string[] = [];
-      for await (const line of verifiedResults(client, created.id, requests, sentinelId('t'), maxHeld)) ids.push(line.custom_id);
+      for await (const line of verifiedResults(client, created.id, requests, sentinelId('t'), maxHeld)) ids.push(line.customId);
       assert.deepEqual(ids, ['v1', 'v2', 'v3'], `maxHeld ${maxHeld}: each item once, no sentinel`);
     }
     const ids: string[] = [];
     await assert.rejects(
       (async () => {
-        for await (const line of verifiedResults(client, created.id, requests, sentinelId('another submission'), 1)) ids.push(line.custom_id);
+        for await (const line of verifiedResults(client, created.id, requests, sentinelId('another submission'), 1)) ids.push(line.customId);
       })(),
       AnthropicBatchMismatchError,
     );
@@ -373,5 +375,81 @@ describe('Anthropic adapter: verified results', () => {
     assert.equal(sentinelId('job/a1/c0'), sentinelId('job/a1/c0'));
     assert.notEqual(sentinelId('job/a1/c0'), sentinelId('job/a2/c0'));
     assert.match(sentinelId('job/a1/c0'), /^[a-zA-Z0-9_-]{1,64}$/);
+  });
+});
+
+describe('Anthropic adapter: broken result lines', () => {
+  const kindOf = (r: RawItemResult | undefined) => r && [r.customId, r.kind === 'error' ? r.errorType : r.kind];
+
+  it('a line that is not JSON, or JSON that is not a result, is its item\'s invalid_json; one that names no item is nothing', () => {
+    const ok = readResultLine(JSON.stringify({ custom_id: 'a', result: { type: 'canceled' } }));
+    assert.deepEqual(kindOf(ok), ['a', 'cancelled']);
+    const truncated = readResultLine('{"custom_id":"item-\\"7\\"","result":{"type":"succeeded","message":{"id":"msg_1","cont');
+    assert.deepEqual(kindOf(truncated), ['item-"7"', 'invalid_json']);
+    assert.equal(truncated?.kind === 'error' && truncated.retryable, true, 'the next try may get a whole line');
+    assert.match(truncated?.kind === 'error' ? truncated.message : '', /not valid JSON/);
+    for (const [line, why] of [
+      ['{"custom_id":"b"}', /has no result/],
+      ['{"custom_id":"b","result":null}', /has no result/],
+      ['{"custom_id":"b","result":{"type":"vanished"}}', /unknown type "vanished"/],
+      ['{"custom_id":"b","result":{"type":"succeeded"}}', /without message content/],
+      ['{"custom_id":"b","result":{"type":"succeeded","message":{"content":[null]}}}', /without message content/],
+    ] as const) {
+      const read = readResultLine(line);
+      assert.deepEqual(kindOf(read), ['b', 'invalid_json'], line);
+      assert.match(read?.kind === 'error' ? read.message : '', why);
+    }
+    // Nothing to attribute it to: dropped, like OpenAI's and Gemini's (the item ends as "no result").
+    for (const line of ['garbage without any id', '{"result":{"type":"canceled"}}', '{"custom_id":7,"result":{"type":"canceled"}}', 'null', '[]']) {
+      assert.equal(readResultLine(line), undefined, line);
+    }
+  });
+
+  it('reads a succeeded line without usage (an answer is still an answer)', () => {
+    const read = readResultLine(JSON.stringify({ custom_id: 'u', result: { type: 'succeeded', message: { content: [{ type: 'text', text: '{}' }], stop_reason: 'end_turn' } } }));
+    assert.deepEqual(read, { customId: 'u', kind: 'message', text: '{}', finishReason: 'stop' });
+  });
+
+  /** The line cut off just after its custom_id, in the middle of its result. */
+  const cut = (line: string) => line.slice(0, line.indexOf('"result"') + 15);
+
+  /** A finished batch of `ids`, its results read through a proxy that rewrites each line of the results file, then appends `extra`. */
+  async function readThrough(ids: string[], rewrite: (line: string) => string, extra = '') {
+    const requests = ids.map((id) => req(id));
+    const c = chunk(`t-broken-${ids.join('-')}`, requests);
+    const { batchId, proof } = await adapter.submit(c, NOW());
+    await settle(adapter, batchId);
+    let rewritten = 0;
+    const rewriteLine = (line: string) => {
+      const out = line ? rewrite(line) : line;
+      if (out !== line) rewritten += 1;
+      return out;
+    };
+    const proxy = await resultsRewritingProxy(emu.url, (body) => body.split('\n').map(rewriteLine).join('\n') + extra);
+    try {
+      let lines = 0;
+      const through = createAnthropicAdapter({ apiKey: 'k', baseURL: proxy.url }, { maxRetries: 0 });
+      const items = await collect(through.results(batchId, { requests, tag: c.tag, ...(proof && { proof }), onLine: () => (lines += 1) }));
+      return { items, lines, rewritten };
+    } finally {
+      await proxy.close();
+    }
+  }
+
+  it('against the emulator: broken lines end as their items\' invalid_json, the rest as answered; no failed fetch', async () => {
+    const { items, lines } = await readThrough(
+      ['b1', 'b2', 'b3', 'b4'],
+      (line) => (line.includes('"custom_id":"b2"') ? cut(line) : line.includes('"custom_id":"b3"') ? '{"custom_id":"b3","result":null}' : line),
+      'garbage without an id\n{"result":{"type":"succeeded"}}\n',
+    );
+    assert.deepEqual(items.map(kindOf), [['b1', 'message'], ['b2', 'invalid_json'], ['b3', 'invalid_json'], ['b4', 'message']]);
+    assert.equal(lines, 7, 'every line counts as progress: the sentinel, four items, two unattributable');
+  });
+
+  it('a broken line still counts by the custom_id it shows: a truncated sentinel proves the batch, a truncated foreign line disproves it', async () => {
+    const proven = await readThrough(['s1', 's2'], (line) => (line.includes(SENTINEL_PREFIX) ? cut(line) : line));
+    assert.equal(proven.rewritten, 1, 'the sentinel line was cut');
+    assert.deepEqual(proven.items.map(kindOf), [['s1', 'message'], ['s2', 'message']]);
+    await assert.rejects(readThrough(['f1'], (line) => line, '{"custom_id":"someone-else","result":{"type":"succ\n'), AnthropicBatchMismatchError);
   });
 });
