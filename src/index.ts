@@ -1,11 +1,16 @@
-/** durabatch's public API. */
-export { createDurabatch, Durabatch, BatchJobHandle, JobFailedError, JobIdInUseError, StoreMismatchError } from './client';
+/**
+ * durabatch's public API: the client, the worker, the job store, the payload codec, types and
+ * errors. The emulator (`durabatch/emulator`) and the dev server helpers (`durabatch/testing`)
+ * have entries of their own, so an application that only runs jobs never loads them.
+ */
+export { createDurabatch, Durabatch, BatchJobHandle } from './client';
 export type { DurabatchOptions, StartOptions, ResultsOptions } from './client';
 export { createDurabatchWorker, type DurabatchWorkerOptions } from './worker';
-export { startEmulator, type Emulator, type EmulatorOptions } from './emulator';
-export type { FaultConfig } from './emulator/engine';
-export { startDevServer, ensureDevServer, findTemporalCli } from './devserver';
+export { DurabatchError } from './errors';
+export { JobFailedError, JobIdInUseError, StoreMismatchError } from './client';
 export { InvalidJobError } from './validate-job';
+export { MissingApiKeyError } from './providers';
+export { SchemaConversionError } from './schema';
 export { AesGcmCodec, codecFromEnv, dataConverterFromEnv, startCodecServer } from './codec';
 export { openStore, FileJobStore, PgJobStore, type JobStore, type StoredOutcome, type StoredRequest } from './store';
 export { MAX_INLINE_REQUEST_BYTES } from './job';

@@ -10,10 +10,11 @@ import { JOB_ID } from './store/types';
 import { SchemaConversionError, toCanonicalJsonSchema } from './schema';
 import type { JobTiming } from './job';
 import { PROVIDERS, type GenerationParams, type PreparedRequest, type ProviderName } from './types';
+import { DurabatchError } from './errors';
 
 export { JOB_ID };
 
-export class InvalidJobError extends Error {
+export class InvalidJobError extends DurabatchError {
   override name = 'InvalidJobError';
   constructor(readonly problems: string[]) {
     super(`invalid batch job:\n  - ${problems.join('\n  - ')}`);

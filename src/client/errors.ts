@@ -1,8 +1,9 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import { DurabatchError } from '../errors';
 
 /** A job that ended in failure (bad input, a rejected key...): the message is the root cause's. */
-export class JobFailedError extends Error {
+export class JobFailedError extends DurabatchError {
   override name = 'JobFailedError';
   constructor(
     message: string,
@@ -15,7 +16,7 @@ export class JobFailedError extends Error {
 }
 
 /** A job ID that already names a different job (running, or finished and still remembered by Temporal). */
-export class JobIdInUseError extends Error {
+export class JobIdInUseError extends DurabatchError {
   override name = 'JobIdInUseError';
   constructor(
     message: string,
@@ -26,7 +27,7 @@ export class JobIdInUseError extends Error {
 }
 
 /** A client whose job store is not the one the job was started with: it would read nothing, or the wrong data. */
-export class StoreMismatchError extends Error {
+export class StoreMismatchError extends DurabatchError {
   override name = 'StoreMismatchError';
   constructor(
     readonly jobId: string,

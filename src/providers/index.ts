@@ -3,6 +3,7 @@ import { createAnthropicAdapter } from './anthropic';
 import { createGeminiAdapter, type GeminiAdapterOptions } from './gemini';
 import { createOpenAIAdapter } from './openai';
 import type { ProviderAdapter, ProviderEndpoint } from './types';
+import { DurabatchError } from '../errors';
 
 export type { ProviderAdapter } from './types';
 
@@ -26,7 +27,7 @@ export const API_KEY_VARS: Record<ProviderName, string[]> = {
   gemini: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
 };
 
-export class MissingApiKeyError extends Error {
+export class MissingApiKeyError extends DurabatchError {
   override name = 'MissingApiKeyError';
 }
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { DurabatchError } from '../errors';
 
 export type JsonSchema = Record<string, unknown>;
 
 /** Raised when a zod schema cannot be sent to a provider as a structured-output schema. */
-export class SchemaConversionError extends Error {
+export class SchemaConversionError extends DurabatchError {
   override name = 'SchemaConversionError';
 }
 

@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { dataConverterFromEnv } from '../codec/aes-gcm-codec';
 import { DEFAULT_TASK_QUEUE, temporalAddress, temporalNamespace } from '../config';
@@ -6,6 +6,7 @@ import { ProviderRegistry, type ProviderConfig } from '../providers';
 import { checkRegistry, type SchemaRegistry } from '../schema';
 import { ensureSearchAttributes } from '../search-attributes-check';
 import { defaultStoreUrl, openStore, type JobStore } from '../store';
+import { workflowSource } from './workflow-source';
 
 export interface DurabatchWorkerOptions {
   /** The same schema registry the client uses. */
@@ -25,7 +26,7 @@ export interface DurabatchWorkerOptions {
   dataConverter?: WorkerOptions['dataConverter'];
 }
 
-export const WORKFLOWS_PATH = require.resolve('../../workflows');
+export { WORKFLOWS_PATH } from './workflow-source';
 
 /** A worker that runs batchJobWorkflow and its activities. Call `run()` (or `runUntil`). */
 export async function createDurabatchWorker(options: DurabatchWorkerOptions): Promise<Worker> {
@@ -39,13 +40,23 @@ export async function createDurabatchWorker(options: DurabatchWorkerOptions): Pr
     connection,
     namespace,
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(await quietly(workflowSource(options.workflowBundle))),
     activities: createActivities({
       providers: new ProviderRegistry(options.providers ?? {}),
       store,
       schemas: options.schemas,
+      temporal: connection,
     }),
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
     dataConverter: options.dataConverter ?? dataConverterFromEnv(),
   });
+}
+
+/**
+ * Bundles workflow sources here rather than in Worker.create, whose bundler logs webpack's
+ * ~20-line report at INFO on every start; warnings and errors still show.
+ */
+async function quietly(source: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>): Promise<Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>> {
+  if (!source.workflowsPath) return source;
+  return { workflowBundle: await bundleWorkflowCode({ workflowsPath: source.workflowsPath, logger: new DefaultLogger('WARN') }) };
 }
