@@ -4,6 +4,7 @@ import type { ActivityDeps } from './deps';
 import { createFetchResults } from './fetch-results';
 import { createPlanAttempt } from './plan-attempt';
 import { createPollBatches } from './poll-batches';
+import { createRequestOwnCancellation } from './request-own-cancellation';
 import { createSubmitChunk } from './submit-chunk';
 import { createValidateJob } from './validate-job';
 
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     fetchResults: createFetchResults(deps),
     cancelBatches: createCancelBatches(deps),
     abandonSubmission: createAbandonSubmission(deps),
+    requestOwnCancellation: createRequestOwnCancellation(deps),
   };
 }
 

@@ -53,6 +53,9 @@ export interface RequestsRef {
 }
 
 /** Above this, an inline request list in a workflow input is refused (jobs started by other means than `start`). */
+/** Memo key of a cancelled job's summary: a run Temporal cancelled has no result to carry it. */
+export const SUMMARY_MEMO = 'durabatchSummary';
+
 export const MAX_INLINE_REQUEST_BYTES = 64 * 1024;
 
 export interface JobInput {

@@ -14,6 +14,7 @@ import {
   setHandler,
   sleep,
   allHandlersFinished,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -31,6 +32,7 @@ import {
   type JobPhase,
   type JobRef,
   type JobSummary,
+  SUMMARY_MEMO,
 } from '../src/job';
 import type { ProviderBatchStatus } from '../src/providers/types';
 import { ITEMS_KEY, PHASE_KEY, PROVIDER_KEY } from '../src/search-attributes';
@@ -68,6 +70,7 @@ function activitiesFor(input: JobInput) {
     pollBatches: quick.pollBatches,
     cancelBatches: quick.cancelBatches,
     abandonSubmission: quick.abandonSubmission,
+    requestOwnCancellation: quick.requestOwnCancellation,
     submitChunk: long.submitChunk,
     fetchResults: long.fetchResults,
   };
@@ -129,12 +132,15 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
       }
     }
     await run();
+    if (s.phase === 'cancelled' && patched(CANCELLED_STATUS_PATCH)) await endAsCancelled();
     return summary();
   } catch (err) {
     if (isCancellation(err)) {
       // Temporal's own cancellation: same clean-up as the signal, then end as Cancelled.
       s.cancelRequested = true;
-      await CancellationScope.nonCancellable(windDown);
+      // A job that asked for its own cancellation (endAsCancelled) has wound down already.
+      if (s.phase !== 'cancelled') await CancellationScope.nonCancellable(windDown);
+      if (patched(CANCELLED_STATUS_PATCH)) upsertMemo({ [SUMMARY_MEMO]: summary() });
       throw err;
     }
     // Not a failure: the job goes on in its next run.
@@ -356,6 +362,27 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
     setPhase('cancelled');
   }
 
+  /**
+   * A job cancelled by signal has wound down; it now asks Temporal to cancel it, so that it ends as
+   * Cancelled (what the Web UI, `temporal workflow list` and visibility queries show) rather than
+   * Completed. Temporal records a run as Cancelled only when cancellation was requested through its
+   * API (a workflow may not request its own, so an activity does): the request arrives as the root
+   * scope's cancellation, which the wait below turns into the throw that ends the run. A cancelled
+   * run has no result, so its summary goes into the memo for `result()` to read.
+   */
+  async function endAsCancelled(): Promise<void> {
+    upsertMemo({ [SUMMARY_MEMO]: summary() });
+    try {
+      await acts.requestOwnCancellation('cancelled by the job\'s cancel signal');
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // Not worth failing a cancelled job over: it ends Completed, phase cancelled, as before.
+      log.warn('could not have the cancelled job marked Cancelled', { error: String(err) });
+      return;
+    }
+    await condition(() => false);
+  }
+
   async function continueAsNewIfSuggested(): Promise<void> {
     if (!workflowInfo().continueAsNewSuggested) return;
     await condition(allHandlersFinished);
@@ -382,6 +409,8 @@ const INLINE_CAP_PATCH = 'inline-request-cap';
 const CANCELLABLE_SUBMIT_PATCH = 'cancellable-submit';
 /** A failed job writes an outcome for every planned item it had not finished. */
 const ACCOUNT_ON_FAILURE_PATCH = 'account-items-on-failure';
+/** A job cancelled by signal ends as Temporal's Cancelled (it requests its own cancellation); its summary is in the memo. */
+const CANCELLED_STATUS_PATCH = 'cancelled-as-cancelled';
 
 /** Inline requests are for small jobs started by other means; a big list belongs in the store, passed by reference. */
 function refuseLargeInlineRequests(input: JobInput): void {

@@ -48,6 +48,8 @@ export async function startTestEnv(
   opts: {
     startWorker?: boolean;
     serverArgs?: string[];
+    /** Serve the Web UI on this port (default: headless). */
+    uiPort?: number;
     providers?: Partial<ProviderConfig>;
     /** The job store's URL (default: a new temporary directory, removed on close). */
     storeUrl?: string;
@@ -60,7 +62,7 @@ export async function startTestEnv(
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeQuiet = true;
   }
-  const server = await startDevServer({ searchAttributes: { ...SEARCH_ATTRIBUTES }, extraArgs: opts.serverArgs });
+  const server = await startDevServer({ searchAttributes: { ...SEARCH_ATTRIBUTES }, extraArgs: opts.serverArgs, uiPort: opts.uiPort });
   const emulator = await startEmulator({ port: 0, faults: FAST_FAULTS });
   const tempStore = opts.storeUrl ? undefined : await mkdtemp(join(tmpdir(), 'durabatch-store-'));
   const storeUrl = opts.storeUrl ?? tempStore!;
