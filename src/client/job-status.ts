@@ -62,19 +62,32 @@ export async function hasWorkflowPoller(client: Pick<WorkflowClient, 'workflowSe
  * provider, size), and why there is nothing more.
  */
 export function statusWithoutWorker(jobId: string, description: WorkflowExecutionDescription): JobStatus {
+  return statusFromDescription(
+    jobId,
+    description,
+    `no worker is polling task queue ${description.taskQueue}: the job waits for one (start one with: durabatch worker --task-queue ${description.taskQueue})`,
+  );
+}
+
+/**
+ * What Temporal itself knows of a job (search attributes and memo), for when the job cannot say:
+ * no worker, or a job that failed (a query would need a worker to replay it). `phase` overrides
+ * the recorded one (a terminated job never recorded that it ended).
+ */
+export function statusFromDescription(jobId: string, description: WorkflowExecutionDescription, note?: string, phase?: JobPhase): JobStatus {
   const attrs = description.typedSearchAttributes;
   const total = attrs.get(ITEMS_KEY) ?? 0;
   return {
     jobId,
     provider: (attrs.get(PROVIDER_KEY) ?? 'openai') as ProviderName,
     model: String(description.memo?.durabatchModel ?? ''),
-    phase: (attrs.get(PHASE_KEY) ?? 'validating') as JobPhase,
+    phase: phase ?? ((attrs.get(PHASE_KEY) ?? 'validating') as JobPhase),
     attempt: 0,
     maxAttempts: 0,
     counts: { total, succeeded: 0, failed: 0, pending: total },
     usage: { inputTokens: 0, outputTokens: 0 },
     chunks: [],
     cancelRequested: false,
-    note: `no worker is polling task queue ${description.taskQueue}: the job waits for one (start one with: durabatch worker --task-queue ${description.taskQueue})`,
+    ...(note && { note }),
   };
 }

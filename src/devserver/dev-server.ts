@@ -27,6 +27,11 @@ export interface StartDevServerOptions {
   searchAttributes?: Record<string, SearchAttributeType>;
   /** Keep running after this process exits (logs and pid file beside dbFilename). */
   detached?: boolean;
+  /**
+   * A server that is not detached but out of the terminal's process group: Ctrl-C reaches only
+   * this process, which stops the server after whatever uses it (`durabatch dev`).
+   */
+  ownProcessGroup?: boolean;
   /** More `temporal server start-dev` flags, e.g. `--dynamic-config-value KEY=JSON`. */
   extraArgs?: string[];
   log?: (line: string) => void;
@@ -69,8 +74,10 @@ export async function startDevServer(opts: StartDevServerOptions = {}): Promise<
     closeSync(logFd);
     child.unref();
     await writeFile(join(dir, 'temporal.pid'), String(child.pid));
+    const info: DetachedServerInfo = { pid: child.pid!, address: `127.0.0.1:${port}`, uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : undefined, dbFilename: opts.dbFilename, log: join(dir, 'temporal.log'), startedAt: new Date().toISOString() };
+    await writeFile(join(dir, SERVER_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
   } else {
-    child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: opts.ownProcessGroup === true });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     child.on('exit', (code) => {
@@ -96,19 +103,54 @@ export async function startDevServer(opts: StartDevServerOptions = {}): Promise<
   };
 }
 
-/** Reuses a server that answers at `address`, else starts a detached one with its database in `dataDir`. */
+/** What `durabatch server status` reads of a detached server: written when it starts, removed when it is stopped. */
+export interface DetachedServerInfo {
+  pid: number;
+  address: string;
+  uiUrl?: string;
+  dbFilename?: string;
+  log: string;
+  startedAt: string;
+}
+
+const SERVER_INFO_FILE = 'temporal.json';
+
+/** The detached server recorded in `dataDir`, and whether its process is still alive. */
+export async function detachedDevServer(dataDir: string): Promise<(DetachedServerInfo & { alive: boolean }) | undefined> {
+  let info: DetachedServerInfo;
+  try {
+    info = JSON.parse(await readFile(join(dataDir, SERVER_INFO_FILE), 'utf8')) as DetachedServerInfo;
+  } catch {
+    // Started by an older durabatch: only its pid is known.
+    const pid = Number(await readFile(join(dataDir, 'temporal.pid'), 'utf8').catch(() => NaN));
+    if (!Number.isInteger(pid)) return undefined;
+    info = { pid, address: '127.0.0.1:7233', log: join(dataDir, 'temporal.log'), startedAt: '' };
+  }
+  return { ...info, alive: signal(info.pid, 0) };
+}
+
+/**
+ * Reuses a server that answers at `address`, else starts one with its database in `dataDir`:
+ * detached (it outlives this process) unless `detached: false`.
+ */
 export async function ensureDevServer(opts: {
   address?: string;
   uiPort?: number;
   dataDir: string;
   searchAttributes: Record<string, SearchAttributeType>;
+  detached?: boolean;
+  /** For a server that is not detached: see StartDevServerOptions.ownProcessGroup. */
+  ownProcessGroup?: boolean;
   log?: (line: string) => void;
 }): Promise<DevServer & { reused: boolean }> {
   const address = opts.address ?? '127.0.0.1:7233';
   const uiPort = opts.uiPort ?? 8233;
   if (await isServing(address)) {
     await registerSearchAttributes(address, opts.searchAttributes);
-    return { address, namespace: 'default', uiUrl: `http://localhost:${uiPort}`, reused: true, stop: async () => undefined };
+    // The UI a detached server of ours was started with, when it is the one answering.
+    const known = await detachedDevServer(opts.dataDir);
+    const uiUrl = known?.alive && known.address === address ? known.uiUrl : `http://localhost:${uiPort}`;
+    return { address, namespace: 'default', uiUrl, pid: known?.alive ? known.pid : undefined, reused: true, stop: async () => undefined };
   }
   const [host, port] = address.split(':');
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`no Temporal server answers at ${address}`);
@@ -118,7 +160,8 @@ export async function ensureDevServer(opts: {
     uiPort,
     dbFilename: join(opts.dataDir, 'temporal.db'),
     searchAttributes: opts.searchAttributes,
-    detached: true,
+    detached: opts.detached ?? true,
+    ownProcessGroup: opts.ownProcessGroup,
     log: opts.log,
   });
   return { ...server, reused: false };
@@ -137,6 +180,7 @@ export async function stopDetachedDevServer(dataDir: string, graceMs = 10_000): 
     return false;
   }
   await rm(pidFile, { force: true });
+  await rm(join(dataDir, SERVER_INFO_FILE), { force: true });
   if (!signal(pid, 'SIGTERM')) return false;
   const deadline = Date.now() + graceMs;
   while (signal(pid, 0)) {
@@ -168,7 +212,8 @@ async function registerSearchAttributes(address: string, attrs: Record<string, S
   }
 }
 
-async function isServing(address: string): Promise<boolean> {
+/** Whether a Temporal frontend answers at `address` (within a second). */
+export async function isServing(address: string): Promise<boolean> {
   try {
     const connection = await Connection.connect({ address, connectTimeout: 1000 });
     try {

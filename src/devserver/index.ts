@@ -1,2 +1,12 @@
-export { findTemporalCli, cachedCliPath, TEMPORAL_CLI_VERSION } from './temporal-cli';
-export { startDevServer, ensureDevServer, stopDetachedDevServer, freePort, type DevServer, type SearchAttributeType } from './dev-server';
+export { findTemporalCli, cachedCliPath, TEMPORAL_CLI_VERSION, type CliSource, type FindTemporalCliOptions } from './temporal-cli';
+export {
+  startDevServer,
+  ensureDevServer,
+  stopDetachedDevServer,
+  detachedDevServer,
+  isServing,
+  freePort,
+  type DevServer,
+  type DetachedServerInfo,
+  type SearchAttributeType,
+} from './dev-server';

@@ -31,11 +31,26 @@ async function onPath(name: string): Promise<string | undefined> {
   return undefined;
 }
 
+/** Fetches or builds the CLI into the cache and returns its path; throws why it could not. */
+export type CliSource = (log: (line: string) => void) => Promise<string>;
+
+export interface FindTemporalCliOptions {
+  log?: (line: string) => void;
+  /** How to download it (default: the Temporal SDK's download, after a quick reachability check). Tests inject their own. */
+  download?: CliSource;
+  /** How to build it (default: `go install` into the cache). */
+  build?: CliSource;
+}
+
+/** How long the download may take to answer at all: offline, the Go build starts after this, not after minutes. */
+export const DOWNLOAD_PROBE_TIMEOUT_MS = 5000;
+
 /**
- * The `temporal` CLI: $TEMPORAL_CLI, else one on PATH, else the cached build, else built now
- * with `go install` into the cache (outside the repo), else (no Go) the SDK's own download.
+ * The `temporal` CLI: $TEMPORAL_CLI, else one on PATH, else the cached one, else downloaded
+ * (seconds, when online), else built with `go install` (minutes; works behind a Go proxy), each
+ * into the cache outside the repo. When all fail, the error says what each step found.
  */
-export async function findTemporalCli(opts: { log?: (line: string) => void } = {}): Promise<string> {
+export async function findTemporalCli(opts: FindTemporalCliOptions = {}): Promise<string> {
   const log = opts.log ?? (() => undefined);
   const fromEnv = process.env.TEMPORAL_CLI;
   if (fromEnv) {
@@ -44,28 +59,64 @@ export async function findTemporalCli(opts: { log?: (line: string) => void } = {
   }
   const found = (await onPath('temporal')) ?? ((await isExecutable(cachedCliPath())) ? cachedCliPath() : undefined);
   if (found) return found;
-  if (await onPath('go')) return buildTemporalCli(log);
-  return downloadWithSdk(log);
+  let downloadError: string;
+  try {
+    return await (opts.download ?? downloadWithSdk)(log);
+  } catch (err) {
+    downloadError = (err as Error).message;
+    log(`could not download the Temporal CLI (${downloadError}); building it with Go instead`);
+  }
+  try {
+    return await (opts.build ?? buildTemporalCli)(log);
+  } catch (err) {
+    throw new Error(
+      `the Temporal CLI was not found, and neither the download (${downloadError}) nor the build (${(err as Error).message}) ` +
+        'could provide it. Put `temporal` on PATH, or set TEMPORAL_CLI to its path (https://docs.temporal.io/cli), or install Go >= 1.25',
+    );
+  }
+}
+
+/** The platform and architecture names temporal.download uses. */
+function downloadPlatform(): { platform: string; arch: string } {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  return { platform, arch };
 }
 
 /**
- * No Go: let the Temporal SDK download its pinned CLI (needs internet) into our cache, by starting
- * and stopping a throw-away dev server, then keep the binary where findTemporalCli looks.
+ * Whether temporal.download answers, within seconds. The SDK's own download has no timeout (offline
+ * it would hang on its first request), so it is only started once this has answered.
+ */
+async function probeDownload(timeoutMs = DOWNLOAD_PROBE_TIMEOUT_MS): Promise<void> {
+  const { platform, arch } = downloadPlatform();
+  const url = `https://temporal.download/cli/default?platform=${platform}&arch=${arch}&sdk-name=sdk-typescript`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel();
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (cause ?? (err as Error).message);
+    throw new Error(`temporal.download is not reachable: ${why}`);
+  }
+}
+
+/**
+ * Lets the Temporal SDK download its pinned CLI into our cache, by starting and stopping a
+ * throw-away dev server, then keeps the binary where findTemporalCli looks.
  */
 async function downloadWithSdk(log: (line: string) => void): Promise<string> {
+  await probeDownload();
   const downloadDir = join(cacheRoot(), 'temporal-cli', 'sdk-download');
   await mkdir(downloadDir, { recursive: true });
-  log('Go is not installed: downloading the Temporal CLI through the Temporal SDK...');
+  log('downloading the Temporal CLI through the Temporal SDK (first run only)...');
   try {
-    // Loaded only here: the testing package is heavy and only this fallback needs it.
+    // Loaded only here: the testing package is heavy and only this path needs it.
     const { TestWorkflowEnvironment } = await import('@temporalio/testing');
     const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'cached-download', downloadDir } } });
     await env.teardown();
   } catch (err) {
-    throw new Error(
-      `the Temporal CLI was not found, Go is not installed to build it, and the SDK could not download it (${(err as Error).message}). ` +
-        'Install Go >= 1.25, or put `temporal` on PATH, or set TEMPORAL_CLI to its path (https://docs.temporal.io/cli)',
-    );
+    throw new Error(`the SDK could not download it: ${(err as Error).message}`);
   }
   const downloaded = (await readdir(downloadDir)).find((name) => name.startsWith('temporal-cli'));
   if (!downloaded) throw new Error(`the SDK reported a download but no temporal-cli binary is in ${downloadDir}`);
@@ -76,7 +127,8 @@ async function downloadWithSdk(log: (line: string) => void): Promise<string> {
 
 async function buildTemporalCli(log: (line: string) => void): Promise<string> {
   const target = cachedCliPath();
-  const go = (await onPath('go'))!;
+  const go = await onPath('go');
+  if (!go) throw new Error('Go is not installed');
   // Build into a private directory and rename: a killed build never leaves half a binary behind,
   // and two builds at once each finish whole.
   const buildDir = join(cacheRoot(), 'temporal-cli', `.build-${process.pid}`);

@@ -45,11 +45,64 @@ describe('finding the temporal CLI', () => {
     assert.equal(cached.found, cached.expected);
   });
 
-  it('without Go and without a download, tells the person what to do', async () => {
+  it('downloads before building, and builds only when the download fails (offline: fails fast)', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'cache-'));
+    const calls: string[] = [];
+    const offline = async () => {
+      calls.push('download');
+      throw new Error('temporal.download is not reachable: ENOTFOUND');
+    };
+    const build = async () => {
+      calls.push('build');
+      return '/built/temporal';
+    };
+    const log: string[] = [];
+    const env = { TEMPORAL_CLI: undefined, PATH: '/nonexistent', DURABATCH_CACHE_DIR: cache };
+    const started = Date.now();
+    const built = await withEnv(env, () => findTemporalCli({ download: offline, build, log: (l) => log.push(l) }));
+    assert.equal(built, '/built/temporal');
+    assert.deepEqual(calls, ['download', 'build'], 'the download is tried first, then the Go build');
+    assert.ok(Date.now() - started < 1000, 'no waiting between the two');
+    assert.match(log.join('\n'), /could not download the Temporal CLI \(temporal.download is not reachable: ENOTFOUND\); building it with Go instead/);
+
+    calls.length = 0;
+    const online = async () => {
+      calls.push('download');
+      return '/downloaded/temporal';
+    };
+    assert.equal(await withEnv(env, () => findTemporalCli({ download: online, build })), '/downloaded/temporal');
+    assert.deepEqual(calls, ['download'], 'no build when the download worked');
+  });
+
+  it('never downloads or builds when TEMPORAL_CLI, PATH or the cache has one', async () => {
+    const bin = await mkdtemp(join(tmpdir(), 'path-'));
+    await writeFile(join(bin, 'temporal'), '#!/bin/sh\n');
+    await chmod(join(bin, 'temporal'), 0o755);
+    const never = async () => assert.fail('must not be called');
+    const found = await withEnv({ TEMPORAL_CLI: undefined, PATH: bin }, () => findTemporalCli({ download: never, build: never }));
+    assert.equal(found, join(bin, 'temporal'));
+  });
+
+  it('when both fail, says what each step found and what to do', async () => {
     const cache = await mkdtemp(join(tmpdir(), 'cache-'));
     await assert.rejects(
-      withEnv({ TEMPORAL_CLI: undefined, PATH: '/nonexistent', DURABATCH_CACHE_DIR: cache }, () => findTemporalCli()),
-      /Go is not installed to build it, and the SDK could not download it .*Install Go >= 1.25, or put `temporal` on PATH, or set TEMPORAL_CLI/,
+      withEnv({ TEMPORAL_CLI: undefined, PATH: '/nonexistent', DURABATCH_CACHE_DIR: cache }, () =>
+        findTemporalCli({
+          download: async () => Promise.reject(new Error('temporal.download is not reachable: no answer within 5 s')),
+          build: async () => Promise.reject(new Error('Go is not installed')),
+        }),
+      ),
+      /neither the download \(temporal.download is not reachable: no answer within 5 s\) nor the build \(Go is not installed\).*Put `temporal` on PATH, or set TEMPORAL_CLI/,
+    );
+  });
+
+  it('the default build says Go is missing instead of failing obscurely', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'cache-'));
+    await assert.rejects(
+      withEnv({ TEMPORAL_CLI: undefined, PATH: '/nonexistent', DURABATCH_CACHE_DIR: cache }, () =>
+        findTemporalCli({ download: async () => Promise.reject(new Error('offline')) }),
+      ),
+      /nor the build \(Go is not installed\)/,
     );
   });
 });
