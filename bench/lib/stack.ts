@@ -4,7 +4,7 @@
  * Children talk to this process over IPC only: their stdout is sent to stderr, so nothing they
  * print can mix with the figures on stdout.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,6 +44,9 @@ export async function startStack(faults: Partial<FaultConfig> = FAST_FAULTS): Pr
   const emulator = await startEmulator({ port: 0, faults });
   const dir = await mkdtemp(join(tmpdir(), 'durabatch-bench-'));
   const storeUrl = join(dir, 'store');
+  const workflowBundle = join(dir, 'workflow-bundle.js');
+  const bundled = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'bundle-child.ts'), workflowBundle], { stdio: 'inherit' });
+  if (bundled.status !== 0) throw new Error('could not bundle the workflow code');
   const taskQueue = `bench-${Math.random().toString(36).slice(2, 8)}`;
   const env = {
     ...process.env,
@@ -52,6 +55,7 @@ export async function startStack(faults: Partial<FaultConfig> = FAST_FAULTS): Pr
     TASK_QUEUE: taskQueue,
     EMULATOR_URL: emulator.url,
     DURABATCH_STORE: storeUrl,
+    WORKFLOW_BUNDLE: workflowBundle,
     // Nothing of a benchmark may land in the project's own ./.durabatch.
     DURABATCH_HOME: dir,
   };

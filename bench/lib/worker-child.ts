@@ -20,10 +20,12 @@ async function main(): Promise<void> {
     store: process.env.DURABATCH_STORE,
     providers: { emulatorUrl: process.env.EMULATOR_URL },
     shutdownGraceTime: '1s',
+    // Prebuilt, as the installed package's worker loads dist/workflow-bundle.js (bench/lib/bundle-child.ts).
+    ...(process.env.WORKFLOW_BUNDLE && { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE } }),
   });
   const running = worker.run();
-  // Creating the worker bundles the workflow code (webpack): a start-up peak every worker pays once.
-  // Sampling starts again here, so the job's own peak is told apart from it.
+  // Creating the worker loads the workflow code (bundled by webpack unless WORKFLOW_BUNDLE names a
+  // prebuilt bundle): a start-up cost. Sampling starts again here, so the job's own peak is told apart.
   const startupPeakMb = Math.max(rss.stop(), vmHwmMb() ?? 0);
   const readyRssMb = process.memoryUsage().rss / 2 ** 20;
   const jobRss = new RssSampler(200);

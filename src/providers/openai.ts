@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import OpenAI, { APIError, toFile } from 'openai';
+import OpenAI, { APIError } from 'openai';
 import type { BatchState } from '../types';
 import { createOnce, retryAfterFromHeaders } from './create-once';
 import { ListingWindow } from './listing-window';
@@ -26,14 +26,13 @@ const STATES: Record<string, BatchState> = {
   cancelled: 'cancelled',
 };
 
-/** The lines in one buffer, written in place: no giant joined string beside it (a chunk can be 200 MB). */
-function jsonlBuffer(lines: string[]): Buffer {
-  let size = 0;
-  for (const line of lines) size += Buffer.byteLength(line);
-  const buf = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const line of lines) at += buf.write(line, at);
-  return buf;
+/**
+ * The chunk's JSONL as a File made straight from its lines: the File encodes them once into its own
+ * storage, with no joined string and no intermediate Buffer beside it (a chunk can be 200 MB, and
+ * each extra copy is a worker's memory peak). The SDK uploads a File as it is.
+ */
+function jsonlFile(lines: string[], name: string): File {
+  return new File(lines, name, { type: 'application/jsonl' });
 }
 
 export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
@@ -61,9 +60,7 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
     // An upload repeated by a retry leaves an unused file behind (it expires), never a billed batch.
     const file = await client.files.create(
       {
-        file: await toFile(jsonlBuffer(chunk.requests.map((r) => inputLine(r, body))), `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`, {
-          type: 'application/jsonl',
-        }),
+        file: jsonlFile(chunk.requests.map((r) => inputLine(r, body)), `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`),
         purpose: 'batch',
         expires_after: { anchor: 'created_at', seconds: INPUT_FILE_TTL_S },
       },
