@@ -15,25 +15,40 @@ export function classifyResult(
   jsonSchema: JsonSchema,
   retryOn: ItemErrorType[],
 ): ItemOutcome {
-  // An answer that fails validation was still produced, and billed: its tokens count in the job's usage.
-  const billed = raw.kind === 'message' && raw.usage ? { usage: raw.usage } : {};
-  const fail = (error: ItemError, providerRetryable = true): ItemOutcome => ({
-    customId: raw.customId,
-    attempt,
-    ok: false,
-    error,
-    retryable: providerRetryable && retryOn.includes(error.type),
-    ...billed,
-  });
-  if (raw.kind === 'error') return fail({ type: raw.errorType, message: raw.message }, raw.retryable);
-  if (raw.finishReason === 'refusal') return fail({ type: 'refusal', message: raw.refusal ?? 'the model refused to answer' });
+  const { idx: _idx, ...outcome } = classifyItem(0, raw, attempt, schema, jsonSchema, retryOn);
+  return outcome;
+}
+
+/**
+ * `classifyResult` with the item's position: the outcome as stored, built in one go (`idx` first,
+ * then the fields in classifyResult's order) since it runs for every line of every results file.
+ */
+export function classifyItem(
+  idx: number,
+  raw: RawItemResult,
+  attempt: number,
+  schema: z.ZodType,
+  jsonSchema: JsonSchema,
+  retryOn: ItemErrorType[],
+): StoredOutcome {
+  if (raw.kind === 'error') return failed(idx, raw, attempt, { type: raw.errorType, message: raw.message }, raw.retryable, retryOn);
+  if (raw.finishReason === 'refusal') return failed(idx, raw, attempt, { type: 'refusal', message: raw.refusal ?? 'the model refused to answer' }, true, retryOn);
   if (raw.finishReason === 'length') {
-    return fail({ type: 'truncated', message: 'the answer hit the max tokens limit before it was complete' });
+    return failed(idx, raw, attempt, { type: 'truncated', message: 'the answer hit the max tokens limit before it was complete' }, true, retryOn);
   }
-  if (raw.text === null || raw.text.trim() === '') return fail({ type: 'invalid_json', message: 'the model returned no text' });
+  if (raw.text === null || raw.text.trim() === '') return failed(idx, raw, attempt, { type: 'invalid_json', message: 'the model returned no text' }, true, retryOn);
   const decoded = decodeStructured(raw.text, schema, jsonSchema);
-  if (!decoded.ok) return fail({ type: decoded.type, message: decoded.message });
-  return { customId: raw.customId, attempt, ok: true, data: decoded.data, ...(raw.usage && { usage: raw.usage }) };
+  if (!decoded.ok) return failed(idx, raw, attempt, { type: decoded.type, message: decoded.message }, true, retryOn);
+  const outcome: StoredOutcome = { idx, customId: raw.customId, attempt, ok: true, data: decoded.data };
+  if (raw.usage) outcome.usage = raw.usage;
+  return outcome;
+}
+
+function failed(idx: number, raw: RawItemResult, attempt: number, error: ItemError, providerRetryable: boolean, retryOn: ItemErrorType[]): StoredOutcome {
+  const outcome: StoredOutcome = { idx, customId: raw.customId, attempt, ok: false, error, retryable: providerRetryable && retryOn.includes(error.type) };
+  // An answer that fails validation was still produced, and billed: its tokens count in the job's usage.
+  if (raw.kind === 'message' && raw.usage) outcome.usage = raw.usage;
+  return outcome;
 }
 
 /**

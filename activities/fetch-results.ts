@@ -1,8 +1,8 @@
 import type { ChunkResultSummary, JobRef } from '../src/job';
 import { ForeignBatchError } from '../src/providers/errors';
-import type { OutcomeWriter, StoredOutcome } from '../src/store';
+import { OutcomeGroups } from '../src/store/outcome-groups';
 import { ChunkOutcomes } from './chunk-outcomes';
-import { classifyResult, missingResult, type ChunkEnd } from './classify-result';
+import { classifyItem, missingResult, type ChunkEnd } from './classify-result';
 import type { ActivityDeps } from './deps';
 import { asActivityFailure } from './failures';
 import { Progress, withHeartbeat } from './heartbeat';
@@ -43,18 +43,16 @@ export function createFetchResults(deps: ActivityDeps) {
     const items = await withHeartbeat(async () => chunkIds(deps, ref, await jobSource(deps, ref), chunk));
     const position = new Map(items.map((item, pos) => [item.customId, pos]));
     let writer = await withHeartbeat(() => deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index));
+    const written = (count: number) => progress.advance('written', count);
+    let groups = new OutcomeGroups(writer, WRITE_GROUP, written);
     try {
       let tracked = new ChunkOutcomes(items.length);
-      let group: StoredOutcome[] = [];
-      const flush = async (out: OutcomeWriter) => {
-        await out.write(group);
-        progress.advance('written', group.length);
-        group = [];
-      };
       let { batchState, batchError }: Pick<FetchInput, 'batchState' | 'batchError'> = input;
 
       if (input.batchId) {
         const batchId = input.batchId;
+        const { schema } = ctx;
+        const { jsonSchema } = ctx.shape.output;
         try {
           const onLine = () => progress.advance('lines');
           const results = ctx.adapter.results(batchId, { requests: items, tag: tagOf(ref, chunk), onLine, signal: progress.signal, ...(chunk.proof && { proof: chunk.proof }) });
@@ -63,19 +61,23 @@ export function createFetchResults(deps: ActivityDeps) {
             if (pos === undefined) continue; // not ours: never let a stray line into the job
             // A success beats a failure for the same ID (e.g. a partial retry inside the provider).
             if (tracked.succeeded(pos)) continue;
-            const outcome = { idx: items[pos]!.idx, ...classifyResult(raw, chunk.attempt, ctx.schema, ctx.shape.output.jsonSchema, ref.retryOn) };
+            const outcome = classifyItem(items[pos]!.idx, raw, chunk.attempt, schema, jsonSchema, ref.retryOn);
             tracked.record(pos, outcome);
-            group.push(outcome);
-            if (group.length >= WRITE_GROUP) await flush(writer);
+            // Only every WRITE_GROUP-th line waits (for the write before): the rest stay synchronous.
+            const full = groups.add(outcome);
+            if (full) await full;
           }
         } catch (err) {
           if (!(err instanceof ForeignBatchError)) throw err;
+          // A write that failed before this point fails the fetch, as it did when writes were awaited in turn.
+          await groups.settle();
           // Nothing of that batch is ours: every item is re-submitted as if the provider had lost it.
           // Whatever was written from it goes (a foreign ID can turn up after lines that looked ours).
+          groups.drop();
           await writer.abort();
           writer = await deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index);
+          groups = new OutcomeGroups(writer, WRITE_GROUP, written);
           tracked = new ChunkOutcomes(items.length);
-          group = [];
           batchState = 'completed';
           batchError = err.message;
         }
@@ -85,16 +87,23 @@ export function createFetchResults(deps: ActivityDeps) {
         if (tracked.seen(pos)) continue;
         const outcome = { idx: item.idx, ...missingResult(item.customId, chunk.attempt, batchState, batchError, ref.retryOn) };
         tracked.record(pos, outcome);
-        group.push(outcome);
-        if (group.length >= WRITE_GROUP) await flush(writer);
+        const full = groups.add(outcome);
+        if (full) await full;
       }
       progress.done();
-      await flush(writer);
+      await groups.flush();
+      await groups.settle();
       await withHeartbeat(() => writer.commit());
       return tracked.summary();
     } catch (err) {
+      // The writer takes no abort while a write is in flight. A write that had failed is the error
+      // to report: with writes awaited in turn, the fetch would have stopped there.
+      const writeError = await groups.settle().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       await writer.abort();
-      throw err;
+      throw writeError ?? err;
     }
   }
 }

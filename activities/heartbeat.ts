@@ -10,8 +10,11 @@ export class Progress {
   private readonly timeoutMs = this.ctx.info.heartbeatTimeoutMs ?? 60_000;
   private readonly everyMs = Math.max(100, Math.floor(this.timeoutMs / 3));
   private last = 0;
+  /** When progress last came: the watchdog measures the stall from here. */
+  private progressAt = Date.now();
   private readonly stalled = new AbortController();
   private watchdog?: NodeJS.Timeout;
+  private stopped = false;
   readonly counts: Record<string, number> = {};
 
   /**
@@ -21,13 +24,18 @@ export class Progress {
   readonly signal: AbortSignal = AbortSignal.any([this.ctx.cancellationSignal, this.stalled.signal]);
 
   constructor() {
-    this.arm();
+    this.watch(this.timeoutMs);
   }
 
+  /**
+   * Called per line, so it only counts and reads the clock: re-arming a timer per line (a Timeout
+   * object and an async-hook init each) cost more than the line itself. The one watchdog timer
+   * checks `progressAt` when it fires instead.
+   */
   advance(unit: string, n = 1): void {
     this.counts[unit] = (this.counts[unit] ?? 0) + n;
-    this.arm();
     const now = Date.now();
+    this.progressAt = now;
     if (now - this.last >= this.everyMs) {
       this.last = now;
       this.ctx.heartbeat({ ...this.counts });
@@ -36,12 +44,18 @@ export class Progress {
 
   /** Stops the watchdog (the streaming part is over). */
   done(): void {
+    this.stopped = true;
     clearTimeout(this.watchdog);
   }
 
-  private arm(): void {
-    clearTimeout(this.watchdog);
-    this.watchdog = setTimeout(() => this.stalled.abort(new Error(`no progress for ${this.timeoutMs} ms`)), this.timeoutMs);
+  /** Fires `timeoutMs` after the last progress: aborts if none came since, else waits out the rest. */
+  private watch(delayMs: number): void {
+    this.watchdog = setTimeout(() => {
+      if (this.stopped) return;
+      const quietMs = Date.now() - this.progressAt;
+      if (quietMs >= this.timeoutMs) this.stalled.abort(new Error(`no progress for ${this.timeoutMs} ms`));
+      else this.watch(this.timeoutMs - quietMs);
+    }, delayMs);
     this.watchdog.unref();
   }
 }

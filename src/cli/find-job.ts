@@ -7,7 +7,7 @@ import { WorkflowNotFoundError, type WorkflowClient, type WorkflowExecutionDescr
 import type { BatchJobHandle, Durabatch } from '../client';
 import { rootFailure } from '../client/errors';
 import { hasWorkflowPoller, statusFromDescription } from '../client/job-status';
-import type { JobStatus } from '../job';
+import { SUMMARY_MEMO, type JobStatus } from '../job';
 import { PHASE_KEY } from '../search-attributes';
 import { CliError, EXIT } from './exit-codes';
 
@@ -81,7 +81,10 @@ export async function failureOf(job: FoundJob): Promise<string> {
  * replays the job to answer), else described from Temporal's records.
  */
 export async function statusOf(job: FoundJob): Promise<JobStatus> {
-  if (job.description.status.name === 'RUNNING' || job.description.status.name === 'COMPLETED') return job.handle.status();
+  const { name } = job.description.status;
+  // A job cancelled by signal (or one cancelled through Temporal since) left its summary in the memo.
+  const summarised = name === 'CANCELLED' && job.description.memo?.[SUMMARY_MEMO] !== undefined;
+  if (name === 'RUNNING' || name === 'COMPLETED' || summarised) return job.handle.status();
   const fromRecords = () => statusFromDescription(job.jobId, job.description, undefined, job.ended === 'cancelled' ? 'cancelled' : 'failed');
   if (!(await hasWorkflowPoller(job.workflows, job.description.taskQueue).catch(() => false))) return fromRecords();
   return job.handle.status().catch(fromRecords);

@@ -25,6 +25,13 @@ export function decodeStructured(text: string, schema: z.ZodType, canonical: Jso
   return { ok: false, type: 'schema_mismatch', message: z.prettifyError(parsed.error) };
 }
 
+/**
+ * `value` with the strict dialect's stand-in nulls removed. Runs on every answer, so it copies
+ * lazily: an object or array none of whose members change is returned as it is (nothing else
+ * holds the freshly parsed value, so sharing it is not observable), and a copy is made only from
+ * the first member that does change (a null dropped, a nested value cleaned, or a `__proto__` key,
+ * whose assignment to a new object sets its prototype: kept exactly as before).
+ */
 function dropNullOptionals(value: unknown, node: JsonSchema, root: JsonSchema, depth = 0): unknown {
   if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return value;
   const resolved = resolveRef(node, root);
@@ -34,24 +41,68 @@ function dropNullOptionals(value: unknown, node: JsonSchema, root: JsonSchema, d
   if (Array.isArray(resolved.allOf)) {
     for (const part of resolved.allOf as JsonSchema[]) value = dropNullOptionals(value, part, root, depth + 1);
   }
-  if (Array.isArray(value)) {
-    const prefix = (resolved.prefixItems as JsonSchema[] | undefined) ?? [];
-    const items = isSchemaObject(resolved.items) ? resolved.items : undefined;
-    return value.map((v, i) => {
-      const itemSchema = i < prefix.length ? prefix[i] : items;
-      return itemSchema ? dropNullOptionals(v, itemSchema, root, depth + 1) : v;
-    });
-  }
+  if (Array.isArray(value)) return dropInArray(value, resolved, root, depth);
   const properties = resolved.properties as Record<string, JsonSchema> | undefined;
   if (!properties) return value;
-  const required = new Set((resolved.required as string[] | undefined) ?? []);
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+  const required = requiredSet(resolved.required as string[] | undefined);
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  let out: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const v = obj[key];
     const prop = properties[key];
-    if (v === null && prop && !required.has(key) && !acceptsNull(resolveRef(prop, root))) continue;
-    out[key] = prop ? dropNullOptionals(v, prop, root, depth + 1) : v;
+    if (v === null && prop && !required.has(key) && !acceptsNull(resolveRef(prop, root))) {
+      out ??= copyKeys(obj, keys, i);
+      continue;
+    }
+    const cleaned = prop ? dropNullOptionals(v, prop, root, depth + 1) : v;
+    if (out) out[key] = cleaned;
+    else if (cleaned !== v || key === '__proto__') {
+      out = copyKeys(obj, keys, i);
+      out[key] = cleaned;
+    }
   }
+  return out ?? value;
+}
+
+function dropInArray(value: unknown[], resolved: JsonSchema, root: JsonSchema, depth: number): unknown[] {
+  const prefix = (resolved.prefixItems as JsonSchema[] | undefined) ?? [];
+  const items = isSchemaObject(resolved.items) ? resolved.items : undefined;
+  let out: unknown[] | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const itemSchema = i < prefix.length ? prefix[i] : items;
+    const v = value[i];
+    const cleaned = itemSchema ? dropNullOptionals(v, itemSchema, root, depth + 1) : v;
+    if (out) out.push(cleaned);
+    else if (cleaned !== v) {
+      out = value.slice(0, i);
+      out.push(cleaned);
+    }
+  }
+  return out ?? value;
+}
+
+/** A new object with the first `count` of `keys` (members left unchanged so far), assigned in order. */
+function copyKeys(obj: Record<string, unknown>, keys: string[], count: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) out[keys[i]!] = obj[keys[i]!];
   return out;
+}
+
+/** One Set per schema's `required` list, not one per value. */
+const requiredSets = new WeakMap<string[], Set<string>>();
+const NONE_REQUIRED: ReadonlySet<string> = new Set();
+
+function requiredSet(required: string[] | undefined): ReadonlySet<string> {
+  if (required === undefined || required === null) return NONE_REQUIRED;
+  if (!Array.isArray(required)) return new Set(required); // not what zod emits: read as before
+  let set = requiredSets.get(required);
+  if (!set) {
+    set = new Set(required);
+    requiredSets.set(required, set);
+  }
+  return set;
 }
 
 /**

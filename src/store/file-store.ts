@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { lineBatches } from './line-batches';
 import { jobPath } from './safe-path';
 import type {
   JobMeta,
@@ -140,11 +141,9 @@ export class FileJobStore implements JobStore {
 
   async *readAttemptIds(jobId: string, set: string, attempt: number, from: number, count: number): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'>> {
     const base = attempt === 1 ? this.setFile(jobId, set, 'items') : this.jobDir(jobId, 'attempts', `a${attempt}`);
-    for await (const line of readLineRange(base, from, count)) {
-      // Lines are written as {"i":…,"id":…,"m":[…]}: the part before "m" is a whole object once closed.
-      const cut = line.indexOf(',"m":');
-      const head = JSON.parse(cut > 0 ? `${line.slice(0, cut)}}` : line) as Omit<ItemLine, 'm'>;
-      yield { idx: head.i, customId: head.id };
+    // Lines come a batch per read: no per-line stream or readline events, only the yield.
+    for await (const lines of readLineRangeBatches(base, from, count)) {
+      for (const line of lines) yield idsOf(line);
     }
   }
 
@@ -164,7 +163,7 @@ export class FileJobStore implements JobStore {
     };
     return {
       write: async (outcomes) => {
-        if (outcomes.length) await handle.write(outcomes.map((o) => JSON.stringify(o) + '\n').join(''));
+        if (outcomes.length) await handle.write(outcomeLines(outcomes));
       },
       commit: async () => {
         await close();
@@ -239,6 +238,20 @@ async function readChunkOutcomes(path: string): Promise<StoredOutcome[]> {
   return [...byIdx.values()].sort((a, b) => a.idx - b.idx);
 }
 
+/** A group of outcomes as one string of JSON lines (one string built, not an array of them joined). */
+function outcomeLines(outcomes: StoredOutcome[]): string {
+  let text = '';
+  for (const o of outcomes) text += JSON.stringify(o) + '\n';
+  return text;
+}
+
+/** Lines are written as {"i":…,"id":…,"m":[…]}: the part before "m" is a whole object once closed. */
+function idsOf(line: string): Pick<StoredRequest, 'idx' | 'customId'> {
+  const cut = line.indexOf(',"m":');
+  const head = JSON.parse(cut > 0 ? `${line.slice(0, cut)}}` : line) as Omit<ItemLine, 'm'>;
+  return { idx: head.i, customId: head.id };
+}
+
 /** The store's random ID, made once; two processes opening a new store at once agree on one. */
 async function storeId(root: string): Promise<string> {
   const file = join(root, 'store.json');
@@ -309,20 +322,23 @@ async function readIndex(base: string): Promise<LineIndex> {
 
 /** Lines `from` .. `from + count - 1` of an indexed file: one seek, then a sequential read. */
 async function* readLineRange(base: string, from: number, count?: number): AsyncIterable<string> {
+  for await (const lines of readLineRangeBatches(base, from, count)) yield* lines;
+}
+
+/** `readLineRange` a batch of lines at a time, for readers that handle each line synchronously. */
+async function* readLineRangeBatches(base: string, from: number, count?: number): AsyncIterable<string[]> {
   const index = await readIndex(base);
   const end = Math.min(index.lines, count === undefined ? Infinity : from + count);
   if (from >= end) return;
   const block = Math.floor(from / index.every);
   let line = block * index.every;
-  const input = createReadStream(`${base}.jsonl`, { start: index.offsets[block] });
-  try {
-    for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-      if (line >= from) yield text;
-      line += 1;
-      if (line >= end) return;
-    }
-  } finally {
-    input.destroy();
+  for await (const lines of lineBatches(`${base}.jsonl`, index.offsets[block])) {
+    // The batch's share of [from, end): lines before `from` (in the first block) and after `end` are cut.
+    const lo = Math.max(0, from - line);
+    const hi = Math.min(lines.length, end - line);
+    line += lines.length;
+    if (lo < hi) yield lo === 0 && hi === lines.length ? lines : lines.slice(lo, hi);
+    if (line >= end) return;
   }
 }
 
