@@ -18,7 +18,10 @@ export interface FetchInput {
   batchError?: string;
 }
 
-/** Outcomes written to the store per call: bounded memory whatever the chunk's size. */
+/**
+ * Outcomes written to the store per call: bounded memory whatever the chunk's size (one group
+ * filling while the one before is written, see OutcomeGroups), one await per group, not per line.
+ */
 const WRITE_GROUP = 1_000;
 
 /**

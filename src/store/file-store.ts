@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { flattenBatches } from './flatten-batches';
 import { lineBatches } from './line-batches';
 import { jobPath } from './safe-path';
 import type {
@@ -139,12 +140,14 @@ export class FileJobStore implements JobStore {
     }
   }
 
-  async *readAttemptIds(jobId: string, set: string, attempt: number, from: number, count: number): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'>> {
+  readAttemptIds(jobId: string, set: string, attempt: number, from: number, count: number): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'>> {
+    return flattenBatches(() => this.attemptIdBatches(jobId, set, attempt, from, count));
+  }
+
+  /** The IDs a batch of lines (one read) at a time: no per-line stream or readline events. */
+  private async *attemptIdBatches(jobId: string, set: string, attempt: number, from: number, count: number): AsyncGenerator<Array<Pick<StoredRequest, 'idx' | 'customId'>>> {
     const base = attempt === 1 ? this.setFile(jobId, set, 'items') : this.jobDir(jobId, 'attempts', `a${attempt}`);
-    // Lines come a batch per read: no per-line stream or readline events, only the yield.
-    for await (const lines of readLineRangeBatches(base, from, count)) {
-      for (const line of lines) yield idsOf(line);
-    }
+    for await (const lines of readLineRangeBatches(base, from, count)) yield lines.map(idsOf);
   }
 
   // ── outcomes ───────────────────────────────────────────────────────────────────────────────

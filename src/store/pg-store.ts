@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { flattenBatches } from './flatten-batches';
 import { migrate } from './pg-schema';
 import type { ItemError } from '../types';
 import type {
@@ -107,13 +108,14 @@ export class PgJobStore implements JobStore {
   }
 
   readAttemptItems(jobId: string, set: string, attempt: number, from: number, count?: number): AsyncIterable<StoredRequest> {
-    return this.pagedItems(jobId, set, attempt, from, count, true) as AsyncIterable<StoredRequest>;
+    return flattenBatches(() => this.pagedItems(jobId, set, attempt, from, count, true)) as AsyncIterable<StoredRequest>;
   }
 
   readAttemptIds(jobId: string, set: string, attempt: number, from: number, count: number): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'>> {
-    return this.pagedItems(jobId, set, attempt, from, count, false);
+    return flattenBatches(() => this.pagedItems(jobId, set, attempt, from, count, false));
   }
 
+  /** A page of items per query, handed out one by one by `flattenBatches` (no generator step per row). */
   private async *pagedItems(
     jobId: string,
     set: string,
@@ -121,7 +123,7 @@ export class PgJobStore implements JobStore {
     from: number,
     count: number | undefined,
     withMessages: boolean,
-  ): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'> & { messages?: StoredRequest['messages'] }> {
+  ): AsyncGenerator<Array<Pick<StoredRequest, 'idx' | 'customId'> & { messages?: StoredRequest['messages'] }>> {
     if (!Number.isInteger(attempt) || attempt < 1) throw new Error(`readAttemptItems: attempt ${attempt} is not 1 or more`);
     if (!Number.isInteger(from) || from < 0) throw new Error(`readAttemptItems: from ${from} is not a position`);
     const setId = await this.ownSet(this.pool, jobId, set);
@@ -145,7 +147,7 @@ export class PgJobStore implements JobStore {
                WHERE a.job_id = $2 AND a.attempt = $3 AND a.pos >= $4 AND a.pos < $5 ORDER BY a.pos`,
               [setId, jobId, attempt, lo, hi],
             );
-      for (const r of rows) yield withMessages ? { idx: r.idx, customId: r.custom_id, messages: r.messages } : { idx: r.idx, customId: r.custom_id };
+      if (rows.length) yield rows.map((r) => (withMessages ? { idx: r.idx, customId: r.custom_id, messages: r.messages } : { idx: r.idx, customId: r.custom_id }));
       if (rows.length < hi - lo) return;
       lo = hi;
     }

@@ -90,3 +90,34 @@ describe('usage accounting', () => {
     assert.equal(summary.succeeded, 1);
   });
 });
+
+describe('writes while reading on', () => {
+  it('a failed store write fails the fetch, even if the stream fails later too, and nothing is committed', async () => {
+    const many = userRequests(2_500, 'w').map(({ customId, messages }) => ({ customId, messages }));
+    const { store, source } = await storeWithRequests('w', many);
+    let aborted = 0;
+    const failing = {
+      ...store,
+      describe: (jobId: string) => store.describe(jobId),
+      readAttemptIds: store.readAttemptIds.bind(store),
+      readLatestOutcomes: store.readLatestOutcomes.bind(store),
+      openOutcomeWriter: async () => ({
+        write: async (o: unknown[]) => (o.length ? Promise.reject(new Error('disk full')) : undefined),
+        commit: async () => assert.fail('must not commit'),
+        abort: async () => void aborted++,
+      }),
+    } as unknown as typeof store;
+    const adapter = {
+      async *results() {
+        for (const r of many.slice(0, 1_500)) yield answer(r.customId);
+        throw new Error('connection reset');
+      },
+    } as unknown as ProviderAdapter;
+    const fetch = createFetchResults({ providers: { get: () => adapter } as unknown as ProviderRegistry, store: failing, schemas: { User } });
+    await assert.rejects(
+      new MockActivityEnvironment().run(fetch, { ...baseRef, jobId: 'w', source }, input({ chunk: { attempt: 1, index: 0, offset: 0, size: many.length } })),
+      /disk full/,
+    );
+    assert.equal(aborted, 1);
+  });
+});
