@@ -92,6 +92,13 @@ registerResults(program);
 registerServer(program);
 registerCodecServer(program);
 
+// `durabatch results JOB | head`: a reader that has seen enough is not an error, as for any Unix tool.
+const readerLeft = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+process.stdout.on('error', (err) => {
+  if (readerLeft(err)) process.exit(0);
+  throw err;
+});
+
 program.parseAsync().then(
   () => {
     // Connections to Temporal keep the event loop alive; one-shot commands end here.
@@ -99,6 +106,7 @@ program.parseAsync().then(
     if (!longRunning) process.exit(0);
   },
   (err: unknown) => {
+    if (readerLeft(err)) process.exit(0);
     const { exitWith } = require('./report-error') as typeof import('./report-error');
     const { addressOf } = require('./connect') as typeof import('./connect');
     return exitWith(err, addressOf(program.opts()));

@@ -25,6 +25,7 @@ export interface RawStartFlags {
   maxAttempts?: string;
   poll?: string;
   pollMax?: string;
+  maxCost?: string;
 }
 
 export interface StartPlan {
@@ -34,6 +35,8 @@ export interface StartPlan {
   /** Flag problems (empty when the job may be started). */
   problems: string[];
   checker: JobChecker;
+  /** `--max-cost`: the job is refused (CostLimitError) when its estimate is above it. */
+  maxCostUsd?: number;
 }
 
 type Parsed = { value?: number; problem?: string };
@@ -56,7 +59,9 @@ export async function planStart(o: RawStartFlags, schemas: SchemaRegistry): Prom
   const temperature = decimal(o.temperature, '--temperature');
   const poll = wholeNumber(o.poll, '--poll', ' of ms');
   const pollMax = wholeNumber(o.pollMax, '--poll-max', ' of ms');
-  const problems = [maxAttempts, maxTokens, temperature, poll, pollMax].flatMap((p) => (p.problem ? [p.problem] : []));
+  const maxCost = decimal(o.maxCost, '--max-cost');
+  if (maxCost.value !== undefined && !(maxCost.value > 0)) maxCost.problem = `--max-cost (${o.maxCost}) must be more than 0 (USD)`;
+  const problems = [maxAttempts, maxTokens, temperature, poll, pollMax, maxCost].flatMap((p) => (p.problem ? [p.problem] : []));
 
   const found = schemas[o.schema];
   if (!found) problems.push(`--schema ${o.schema}: no such schema (have: ${Object.keys(schemas).join(', ') || 'none'}; --schemas MODULE loads others)`);
@@ -72,6 +77,7 @@ export async function planStart(o: RawStartFlags, schemas: SchemaRegistry): Prom
     poll: poll.value,
     pollMax: pollMax.value,
   };
+  const maxCostUsd = maxCost.value;
   const timing: Partial<JobTiming> = {
     ...(poll.value !== undefined && { pollInitialMs: poll.value }),
     ...(pollMax.value !== undefined && { pollMaxMs: pollMax.value }),
@@ -92,7 +98,7 @@ export async function planStart(o: RawStartFlags, schemas: SchemaRegistry): Prom
     timing: { ...DEFAULT_TIMING, ...timing },
   });
   problems.push(...checker.jobProblems().map((p) => inFlagTerms(p, values)));
-  return { values, schema, timing, problems, checker };
+  return { values, schema, timing, problems, checker, maxCostUsd };
 }
 
 /**

@@ -8,11 +8,12 @@ import type { PreparedRequest } from '../types';
 import type { StreamingChecker } from '../write-requests';
 import { CostEstimator, formatUsd, UNKNOWN_COST, type JobCostEstimate } from './estimate';
 import { PRICES_RECORDED } from './prices';
+import { DurabatchError } from '../errors';
 
 export type CostLimitReason = 'over-limit' | 'unpriced-model' | 'unbounded-output';
 
 /** A job refused by `maxCostUsd`: nothing was started, nothing is left in the store. */
-export class CostLimitError extends Error {
+export class CostLimitError extends DurabatchError {
   override name = 'CostLimitError';
   constructor(
     readonly jobId: string,

@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PROVIDERS, type ProviderName } from '../types';
 import { DEFAULT_PRICES, type ModelPrice, type PriceTable } from './prices';
+import { DurabatchError } from '../errors';
 
 /** Overrides by provider and model; any provider may be left out. */
 export type PriceOverrides = Partial<Record<ProviderName, Record<string, ModelPrice>>>;
@@ -22,7 +23,7 @@ export type PriceOverrides = Partial<Record<ProviderName, Record<string, ModelPr
 export type PriceSource = PriceOverrides | string;
 
 /** A price file or object that cannot be used: the message says which file, and what is wrong where. */
-export class PriceFileError extends Error {
+export class PriceFileError extends DurabatchError {
   override name = 'PriceFileError';
   constructor(
     message: string,

@@ -14,6 +14,7 @@ import { globalsOf, int } from '../options';
 interface DevOptions {
   uiPort: number;
   emulatorPort: number;
+  processingMs?: number;
   /** false with --no-emulator. */
   emulator: boolean;
   schemas?: string;
@@ -26,6 +27,7 @@ export function registerDev(program: Command): void {
     .description('dev server with Web UI, emulator and worker in one foreground process; Ctrl-C stops all')
     .option('--ui-port <n>', 'Web UI port', int, 8233)
     .option('--emulator-port <n>', 'emulator port', int, 8787)
+    .option('--processing-ms <ms>', "how long the emulator's batches take (default 300: slower ones leave time to watch and cancel)", int)
     .option('--no-emulator', 'call the real provider APIs (keys from the environment) instead of the emulator')
     .option('--schemas <module>', 'module exporting `schemas` (default: the example schemas)')
     .option('--task-queue <name>', 'task queue', 'durabatch')
@@ -62,7 +64,11 @@ export function registerDev(program: Command): void {
 
         let emulator: Emulator | undefined;
         if (o.emulator) {
-          emulator = await startEmulator({ port: o.emulatorPort, stateDir: join(durabatchHome(), 'emulator') });
+          emulator = await startEmulator({
+            port: o.emulatorPort,
+            stateDir: join(durabatchHome(), 'emulator'),
+            ...(o.processingMs !== undefined && { faults: { processingMs: o.processingMs } }),
+          });
           stops.push(() => emulator!.close());
         } else {
           const missing = missingKeysLine(process.env);

@@ -21,9 +21,10 @@ export function registerStart(program: Command): void {
     .option('--task-queue <name>', 'task queue', 'durabatch')
     .option('--poll <ms>', 'first wait between polls of the provider (default 30000)')
     .option('--poll-max <ms>', 'longest wait between polls (default 600000)')
+    .option('--max-cost <usd>', 'refuse the job if its estimated cost (prompt tokens + --max-tokens per request, batch prices) is above this')
     .option('-w, --watch', 'show a live status line until the job ends (Ctrl-C stops watching, not the job)')
     .action(async (o: RawStartFlags & { schemas?: string; taskQueue: string; watch?: boolean }, cmd: Command) => {
-      const { JobIdInUseError } = require('../../client') as typeof import('../../client');
+      const { CostLimitError, formatUsd, JobIdInUseError } = require('../../client') as typeof import('../../client');
       const { InvalidJobError } = require('../../validate-job') as typeof import('../../validate-job');
       const { openDurabatch } = require('../connect') as typeof import('../connect');
       const { inFlagTerms, invalidStartMessage } = require('../flag-problems') as typeof import('../flag-problems');
@@ -51,9 +52,14 @@ export function registerStart(program: Command): void {
           temperature: plan.values.temperature,
           maxAttempts: plan.values.maxAttempts,
           timing: plan.timing,
+          ...(plan.maxCostUsd !== undefined && {
+            maxCostUsd: plan.maxCostUsd,
+            onEstimate: (e) => console.error(`estimated cost: at most ${formatUsd(e.usd)} (limit ${formatUsd(plan.maxCostUsd!)})`),
+          }),
         });
       } catch (err) {
         if (err instanceof InvalidJobError) throw new CliError(EXIT.USAGE, invalidStartMessage(err.problems.map((p) => inFlagTerms(p, plan.values, lines))));
+        if (err instanceof CostLimitError) throw new CliError(EXIT.USAGE, err.message);
         if (err instanceof JobIdInUseError) throw new CliError(EXIT.USAGE, err.message.replace(/choose another jobId/, 'choose another --job-id'));
         throw err;
       }
