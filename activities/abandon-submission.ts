@@ -18,7 +18,10 @@ export function createAbandonSubmission(deps: ActivityDeps) {
     try {
       const adapter = deps.providers.get(ref.provider);
       return await withHeartbeat(async () => {
-        const found = await adapter.findSubmission({ tag: tagOf(ref, chunk), requestCount: chunk.size }, { firstTryAtMs: chunk.firstTryAtMs, signal });
+        const found = await adapter.findSubmission(
+          { tag: tagOf(ref, chunk), requestCount: chunk.size },
+          { firstTryAtMs: chunk.firstTryAtMs, signal },
+        );
         if (found) await cancelEndedTolerant(adapter, found, signal);
         return found;
       });

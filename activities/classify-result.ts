@@ -32,11 +32,20 @@ export function classifyItem(
   retryOn: ItemErrorType[],
 ): StoredOutcome {
   if (raw.kind === 'error') return failed(idx, raw, attempt, { type: raw.errorType, message: raw.message }, raw.retryable, retryOn);
-  if (raw.finishReason === 'refusal') return failed(idx, raw, attempt, { type: 'refusal', message: raw.refusal ?? 'the model refused to answer' }, true, retryOn);
+  if (raw.finishReason === 'refusal')
+    return failed(idx, raw, attempt, { type: 'refusal', message: raw.refusal ?? 'the model refused to answer' }, true, retryOn);
   if (raw.finishReason === 'length') {
-    return failed(idx, raw, attempt, { type: 'truncated', message: 'the answer hit the max tokens limit before it was complete' }, true, retryOn);
+    return failed(
+      idx,
+      raw,
+      attempt,
+      { type: 'truncated', message: 'the answer hit the max tokens limit before it was complete' },
+      true,
+      retryOn,
+    );
   }
-  if (raw.text === null || raw.text.trim() === '') return failed(idx, raw, attempt, { type: 'invalid_json', message: 'the model returned no text' }, true, retryOn);
+  if (raw.text === null || raw.text.trim() === '')
+    return failed(idx, raw, attempt, { type: 'invalid_json', message: 'the model returned no text' }, true, retryOn);
   const decoded = decodeStructured(raw.text, schema, jsonSchema);
   if (!decoded.ok) return failed(idx, raw, attempt, { type: decoded.type, message: decoded.message }, true, retryOn);
   const outcome: StoredOutcome = { idx, customId: raw.customId, attempt, ok: true, data: decoded.data };
@@ -44,8 +53,22 @@ export function classifyItem(
   return outcome;
 }
 
-function failed(idx: number, raw: RawItemResult, attempt: number, error: ItemError, providerRetryable: boolean, retryOn: ItemErrorType[]): StoredOutcome {
-  const outcome: StoredOutcome = { idx, customId: raw.customId, attempt, ok: false, error, retryable: providerRetryable && retryOn.includes(error.type) };
+function failed(
+  idx: number,
+  raw: RawItemResult,
+  attempt: number,
+  error: ItemError,
+  providerRetryable: boolean,
+  retryOn: ItemErrorType[],
+): StoredOutcome {
+  const outcome: StoredOutcome = {
+    idx,
+    customId: raw.customId,
+    attempt,
+    ok: false,
+    error,
+    retryable: providerRetryable && retryOn.includes(error.type),
+  };
   // An answer that fails validation was still produced, and billed: its tokens count in the job's usage.
   if (raw.kind === 'message' && raw.usage) outcome.usage = raw.usage;
   return outcome;

@@ -12,7 +12,9 @@ export function asActivityFailure(err: unknown, cancelled?: AbortSignal): unknow
   if (cancelled?.aborted) {
     if (err instanceof CancelledFailure) return err;
     // Temporal aborts the signal with a CancelledFailure saying why (CANCELLED, TIMED_OUT, ...).
-    return cancelled.reason instanceof CancelledFailure ? cancelled.reason : new CancelledFailure(`the activity was cancelled: ${String(cancelled.reason)}`);
+    return cancelled.reason instanceof CancelledFailure
+      ? cancelled.reason
+      : new CancelledFailure(`the activity was cancelled: ${String(cancelled.reason)}`);
   }
   if (err instanceof InvalidJobError || err instanceof SchemaConversionError) {
     return ApplicationFailure.nonRetryable(err.message, 'InvalidJob', { problems: (err as InvalidJobError).problems });
@@ -26,7 +28,10 @@ export function asActivityFailure(err: unknown, cancelled?: AbortSignal): unknow
   }
   // The request itself is wrong (an unknown model, a malformed body): the same call fails the same way.
   if (status === 400 || status === 404 || status === 422) {
-    return ApplicationFailure.nonRetryable(`the provider rejected the request (HTTP ${status}): ${(err as Error).message}`, 'ProviderRejected');
+    return ApplicationFailure.nonRetryable(
+      `the provider rejected the request (HTTP ${status}): ${(err as Error).message}`,
+      'ProviderRejected',
+    );
   }
   return err;
 }

@@ -58,7 +58,13 @@ export function createFetchResults(deps: ActivityDeps) {
         const { jsonSchema } = ctx.shape.output;
         try {
           const onLine = () => progress.advance('lines');
-          const results = ctx.adapter.results(batchId, { requests: items, tag: tagOf(ref, chunk), onLine, signal: progress.signal, ...(chunk.proof && { proof: chunk.proof }) });
+          const results = ctx.adapter.results(batchId, {
+            requests: items,
+            tag: tagOf(ref, chunk),
+            onLine,
+            signal: progress.signal,
+            ...(chunk.proof && { proof: chunk.proof }),
+          });
           for await (const raw of results) {
             const pos = position.get(raw.customId);
             if (pos === undefined) continue; // not ours: never let a stray line into the job

@@ -37,7 +37,12 @@ export function chunkItems(deps: ActivityDeps, ref: JobRef, source: RequestsRef,
 }
 
 /** A chunk's positions and custom IDs only, by its address: what reading its results needs. */
-export function chunkIds(deps: ActivityDeps, ref: JobRef, source: RequestsRef, chunk: ChunkAddress): Promise<Array<Pick<StoredRequest, 'idx' | 'customId'>>> {
+export function chunkIds(
+  deps: ActivityDeps,
+  ref: JobRef,
+  source: RequestsRef,
+  chunk: ChunkAddress,
+): Promise<Array<Pick<StoredRequest, 'idx' | 'customId'>>> {
   return wholeChunk(deps.store.readAttemptIds(ref.jobId, source.set, chunk.attempt, chunk.offset, chunk.size), ref, source, chunk);
 }
 

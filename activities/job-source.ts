@@ -19,7 +19,11 @@ export async function jobSource(deps: ActivityDeps, ref: JobRef): Promise<Reques
   // A job recorded before requests moved to the store: its (small, checked) list is written now.
   const { requests, problems } = prepareRequests(ref.requests ?? []);
   if (problems.length) throw ApplicationFailure.nonRetryable(problems.join('; '), 'InvalidJob');
-  return writeRequests(deps.store, ref.jobId, requests, ALREADY_CHECKED, { provider: ref.provider, model: ref.model, schemaName: ref.schemaName });
+  return writeRequests(deps.store, ref.jobId, requests, ALREADY_CHECKED, {
+    provider: ref.provider,
+    model: ref.model,
+    schemaName: ref.schemaName,
+  });
 }
 
 export function checkStore(store: JobStore, source: RequestsRef, nonRetryable: boolean): void {

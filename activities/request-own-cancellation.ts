@@ -11,7 +11,8 @@ import type { ActivityDeps } from './deps';
  */
 export function createRequestOwnCancellation(deps: ActivityDeps) {
   return async function requestOwnCancellation(reason: string): Promise<void> {
-    if (!deps.temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal connection for activities', 'NoTemporalConnection');
+    if (!deps.temporal)
+      throw ApplicationFailure.nonRetryable('this worker has no Temporal connection for activities', 'NoTemporalConnection');
     const { workflowExecution, workflowNamespace } = Context.current().info;
     if (!workflowExecution) throw ApplicationFailure.nonRetryable('not called by a workflow', 'NoWorkflow');
     await deps.temporal.workflowService.requestCancelWorkflowExecution({

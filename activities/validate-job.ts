@@ -45,7 +45,9 @@ export function createValidateJob(deps: ActivityDeps) {
     } else {
       const meta = { provider: ref.provider, model: ref.model, schemaName: ref.schemaName };
       if (!Array.isArray(ref.requests)) {
-        throw new InvalidJobError(['the job names no requests: start it with durabatch start (requests in the job store), or give a small `requests` list inline']);
+        throw new InvalidJobError([
+          'the job names no requests: start it with durabatch start (requests in the job store), or give a small `requests` list inline',
+        ]);
       }
       source = await writeRequests(deps.store, ref.jobId, ref.requests, checker, meta);
     }

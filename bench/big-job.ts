@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const stack = await startStack();
   try {
     const worker = await startWorkerChild(stack);
-    note(`big-job: stack up in ${((nowMs() - t0) / 1000).toFixed(1)} s (dev server ${stack.server.address}, emulator ${stack.emulator.url})`);
+    note(
+      `big-job: stack up in ${((nowMs() - t0) / 1000).toFixed(1)} s (dev server ${stack.server.address}, emulator ${stack.emulator.url})`,
+    );
     let workerPeak;
     try {
       const big = await runClientChild(stack, { n, jobId: `bench-big-${n}` });
@@ -46,9 +48,11 @@ async function main(): Promise<void> {
       figure('big_job.history_bytes', bigHistory.bytes / 1e6, 'MB');
       figure('big_job.small_job_history_events', smallHistory.events, 'events');
       figure('big_job.small_job_history_bytes', smallHistory.bytes / 1e6, 'MB');
-      note(`big-job: worker start-up peak ${workerPeak.startupPeakMb.toFixed(0)} MiB, ${workerPeak.readyRssMb.toFixed(0)} MiB when ready, ` +
-        `${workerPeak.sampledRssMb.toFixed(0)} MiB sampled max during the jobs; client sampled max ${big.sampledRssMb.toFixed(0)} MiB; ` +
-        `this process (emulator) peak ${selfPeakMb().toFixed(0)} MiB`);
+      note(
+        `big-job: worker start-up peak ${workerPeak.startupPeakMb.toFixed(0)} MiB, ${workerPeak.readyRssMb.toFixed(0)} MiB when ready, ` +
+          `${workerPeak.sampledRssMb.toFixed(0)} MiB sampled max during the jobs; client sampled max ${big.sampledRssMb.toFixed(0)} MiB; ` +
+          `this process (emulator) peak ${selfPeakMb().toFixed(0)} MiB`,
+      );
     } finally {
       if (!workerPeak) await worker.stop().catch(() => undefined);
     }

@@ -36,7 +36,10 @@ const openai: Record<'splice' | 'stringify', Build> = {
   stringify() {
     const body = sharedBody(freshShape(MODEL));
     return requests
-      .map((r) => JSON.stringify({ custom_id: r.customId, method: 'POST', url: OPENAI_ENDPOINT, body: { ...body, messages: r.messages } }) + '\n')
+      .map(
+        (r) =>
+          JSON.stringify({ custom_id: r.customId, method: 'POST', url: OPENAI_ENDPOINT, body: { ...body, messages: r.messages } }) + '\n',
+      )
       .join('');
   },
 };

@@ -40,19 +40,37 @@ const meta = { provider: 'openai', model: MODEL, schemaName: 'User' };
 
 /** Output lines per chunk: made in a child process (bench/lib/output-lines.ts), read back here. */
 function outputLines(dir: string, prefix: string, count: number): string[][] {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'lib', 'output-lines.ts'), dir, prefix, String(count), String(CHUNK)], {
-    cwd: join(__dirname, '..'),
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const res = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'lib', 'output-lines.ts'), dir, prefix, String(count), String(CHUNK)],
+    {
+      cwd: join(__dirname, '..'),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   if (res.status !== 0) throw new Error(`output-lines.ts failed (exit ${res.status ?? res.signal})`);
   const chunks: string[][] = [];
-  for (let k = 0; k * CHUNK < count; k++) chunks.push(readFileSync(join(dir, `${prefix}-c${k}.jsonl`), 'utf8').split('\n').filter(Boolean));
+  for (let k = 0; k * CHUNK < count; k++)
+    chunks.push(
+      readFileSync(join(dir, `${prefix}-c${k}.jsonl`), 'utf8')
+        .split('\n')
+        .filter(Boolean),
+    );
   return chunks;
 }
 
 /** As `start` writes a job: every request checked (shape, IDs, size in the provider's dialect) while it streams in. */
 async function writeJob(store: JobStore, jobId: string, count: number): Promise<RequestsRef> {
-  const checker = new JobChecker({ jobId, provider: 'openai', model: MODEL, schemaName: 'User', schema: User, params: PARAMS, maxAttempts: 3, timing: DEFAULT_TIMING });
+  const checker = new JobChecker({
+    jobId,
+    provider: 'openai',
+    model: MODEL,
+    schemaName: 'User',
+    schema: User,
+    params: PARAMS,
+    maxAttempts: 3,
+    timing: DEFAULT_TIMING,
+  });
   return writeRequests(store, jobId, generateRequests(count), checker, meta);
 }
 
@@ -65,10 +83,23 @@ async function ingest(store: JobStore, jobId: string, source: RequestsRef, chunk
   } as unknown as ProviderAdapter;
   const providers = { get: () => adapter } as unknown as ProviderRegistry;
   const fetchResults = createFetchResults({ providers, store, schemas: { User } });
-  const ref: JobRef = { jobId, provider: 'openai', model: MODEL, schemaName: 'User', params: PARAMS, retryOn: DEFAULT_RETRY_ON, runId: randomUUID(), source };
+  const ref: JobRef = {
+    jobId,
+    provider: 'openai',
+    model: MODEL,
+    schemaName: 'User',
+    params: PARAMS,
+    retryOn: DEFAULT_RETRY_ON,
+    runId: randomUUID(),
+    source,
+  };
   const summaries: ChunkResultSummary[] = [];
   for (let c = 0, offset = 0; c < chunks.length; offset += chunks[c]!.length, c++) {
-    const input: FetchInput = { chunk: { attempt: 1, index: c, offset, size: chunks[c]!.length }, batchId: String(c), batchState: 'completed' };
+    const input: FetchInput = {
+      chunk: { attempt: 1, index: c, offset, size: chunks[c]!.length },
+      batchId: String(c),
+      batchState: 'completed',
+    };
     summaries.push((await new MockActivityEnvironment().run(fetchResults, ref, input)) as ChunkResultSummary);
   }
   return summaries;
@@ -113,7 +144,9 @@ async function main(): Promise<void> {
     const warmup = outputLines(dir, 'warmup', WARMUP_N);
     const bytes = chunks.flat().reduce((s, l) => s + Buffer.byteLength(l) + 1, 0);
     global.gc?.();
-    note(`output lines made in ${((nowMs() - t0) / 1000).toFixed(1)} s: ${(bytes / 1e6).toFixed(0)} MB; rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB with them in memory`);
+    note(
+      `output lines made in ${((nowMs() - t0) / 1000).toFixed(1)} s: ${(bytes / 1e6).toFixed(0)} MB; rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB with them in memory`,
+    );
     // What the process holds before any store work: the output lines themselves (in memory, see above).
     figure('results_ingest.baseline_rss', process.memoryUsage().rss / 2 ** 20, 'MiB');
     await benchStores(dir, chunks, warmup);

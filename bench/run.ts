@@ -22,7 +22,9 @@ const BENCHMARKS: Record<string, { about: string; nodeArgs: string[] }> = {
 function main(): number {
   const [name, ...options] = process.argv.slice(2);
   if (name !== undefined && !(name in BENCHMARKS)) {
-    const list = Object.entries(BENCHMARKS).map(([n, b]) => `  ${n.padEnd(16)} ${b.about}`).join('\n');
+    const list = Object.entries(BENCHMARKS)
+      .map(([n, b]) => `  ${n.padEnd(16)} ${b.about}`)
+      .join('\n');
     process.stderr.write(`unknown benchmark "${name}"; there are:\n${list}\n`);
     return 2;
   }
@@ -32,10 +34,14 @@ function main(): number {
   for (const bench of selected) {
     process.stderr.write(`\n── ${bench}: ${BENCHMARKS[bench]!.about}\n`);
     const t0 = Date.now();
-    const res = spawnSync(process.execPath, [...BENCHMARKS[bench]!.nodeArgs, '--import', 'tsx', join(__dirname, `${bench}.ts`), ...options], {
-      cwd: root,
-      stdio: 'inherit',
-    });
+    const res = spawnSync(
+      process.execPath,
+      [...BENCHMARKS[bench]!.nodeArgs, '--import', 'tsx', join(__dirname, `${bench}.ts`), ...options],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
     const seconds = ((Date.now() - t0) / 1000).toFixed(0);
     if (res.status === 0) process.stderr.write(`── ${bench}: done in ${seconds} s\n`);
     else {

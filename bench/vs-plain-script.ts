@@ -53,7 +53,9 @@ async function main(): Promise<void> {
           } else {
             const r = await runPlain(stack);
             plain.push(r.wallMs);
-            note(`vs-plain-script: plain ${(r.wallMs / 1000).toFixed(1)} s (submitted after ${(r.submitMs / 1000).toFixed(1)}); ${r.ok} ok, ${r.failed} failed`);
+            note(
+              `vs-plain-script: plain ${(r.wallMs / 1000).toFixed(1)} s (submitted after ${(r.submitMs / 1000).toFixed(1)}); ${r.ok} ok, ${r.failed} failed`,
+            );
           }
         }
       }

@@ -82,14 +82,29 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const home = await mkdtemp(join(tmpdir(), 'durabatch-chaos-'));
   const report: ChaosReport = {
-    jobs: 0, requests: 0, workerKills: 0, createWindowKills: 0, serverRestarts: 0, emulatorRestarts: 0, faultWindows: 0,
-    lost: 0, duplicated: 0, wrong: 0, duplicateBatches: 0, missingBatches: 0, seconds: 0, problems: [],
+    jobs: 0,
+    requests: 0,
+    workerKills: 0,
+    createWindowKills: 0,
+    serverRestarts: 0,
+    emulatorRestarts: 0,
+    faultWindows: 0,
+    lost: 0,
+    duplicated: 0,
+    wrong: 0,
+    duplicateBatches: 0,
+    missingBatches: 0,
+    seconds: 0,
+    problems: [],
   };
 
   const port = await freePort();
   const serverOptions = { port, dbFilename: join(home, 'temporal.db'), searchAttributes: { ...SEARCH_ATTRIBUTES } };
   let server: DevServer = await startDevServer(serverOptions);
-  const emulatorOptions = { stateDir: join(home, 'emulator'), faults: { validatingMs: 50, processingMs: 800, finalizingMs: 50, cancellingMs: 50 } };
+  const emulatorOptions = {
+    stateDir: join(home, 'emulator'),
+    faults: { validatingMs: 50, processingMs: 800, finalizingMs: 50, cancellingMs: 50 },
+  };
   let emulator: ChildEmulator = await startChildEmulator(emulatorOptions);
   const storeUrl = join(home, 'store');
   const store = await openStore(storeUrl);
@@ -153,11 +168,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const jobs = Array.from({ length: opts.runs }, (_, i) => {
     const provider: ProviderName = pick(PROVIDERS);
     const n = 3 + i;
-    const failing = Array.from({ length: n }, (_, k) => k).filter(() => random() < 0.15).map((k) => `c${i}-${k}`);
+    const failing = Array.from({ length: n }, (_, k) => k)
+      .filter(() => random() < 0.15)
+      .map((k) => `c${i}-${k}`);
     return { jobId: `chaos-${opts.seed}-${i}`, provider, n, prefix: `c${i}`, failing };
   });
   // Stored in the emulator's state directory, so the rules outlive its restarts.
-  await emulator.configure({ itemFaults: jobs.flatMap((j) => j.failing.map((id) => ({ match: id, fault: 'invalid_json' as const, times: 1 }))) });
+  await emulator.configure({
+    itemFaults: jobs.flatMap((j) => j.failing.map((id) => ({ match: id, fault: 'invalid_json' as const, times: 1 }))),
+  });
 
   const chunksWithBatch: string[] = [];
   let next = 0;
@@ -165,7 +184,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const requests = userRequests(job.n, job.prefix);
     const handle = await persist(() =>
       durabatch.start({
-        jobId: job.jobId, provider: job.provider, model: EXAMPLE_MODELS[job.provider], schema: User, requests, maxAttempts: 3,
+        jobId: job.jobId,
+        provider: job.provider,
+        model: EXAMPLE_MODELS[job.provider],
+        schema: User,
+        requests,
+        maxAttempts: 3,
         timing: { pollInitialMs: 200, pollMaxMs: 800, pollFactor: 1.5, heartbeatTimeoutMs: 2000 },
       }),
     );
@@ -181,7 +205,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     report.duplicated += ids.length - seen.size;
     for (const r of results) {
       const shouldRetry = job.failing.includes(r.customId);
-      const right = r.ok && r.attempts === (shouldRetry ? 2 : 1) && (r.data as { email?: string }).email === `p${Number(r.customId.split('-')[1])}@example.com`;
+      const right =
+        r.ok &&
+        r.attempts === (shouldRetry ? 2 : 1) &&
+        (r.data as { email?: string }).email === `p${Number(r.customId.split('-')[1])}@example.com`;
       if (!right) {
         report.wrong += 1;
         report.problems.push(`${job.jobId} ${r.customId}: ${JSON.stringify(r)}`);

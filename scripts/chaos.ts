@@ -11,7 +11,12 @@ const int = (v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1');
   return n;
 };
-const o = new Command('chaos').option('--runs <n>', 'jobs', int, 20).option('--seed <s>', 'seed', int, 1).option('--concurrency <c>', 'jobs at once', int, 4).parse().opts();
+const o = new Command('chaos')
+  .option('--runs <n>', 'jobs', int, 20)
+  .option('--seed <s>', 'seed', int, 1)
+  .option('--concurrency <c>', 'jobs at once', int, 4)
+  .parse()
+  .opts();
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 runChaos({ runs: o.runs, seed: o.seed, concurrency: o.concurrency, log: (line) => console.log(line) }).then(

@@ -35,7 +35,10 @@ async function main(): Promise<number> {
   const list = files.length
     ? files
     : [
-        ...readdirSync(join(root, 'test', 'unit')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', 'unit', f)),
+        ...readdirSync(join(root, 'test', 'unit'))
+          .filter((f) => f.endsWith('.test.ts'))
+          .sort()
+          .map((f) => join('test', 'unit', f)),
         join('test', 'integration', 'conformance.test.ts'),
       ];
   const env = { ...process.env, TEMPORAL_CLI: await findTemporalCli({ log: (l) => console.log(l) }) };
@@ -49,7 +52,10 @@ async function main(): Promise<number> {
   return res.status ?? 1;
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

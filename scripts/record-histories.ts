@@ -27,7 +27,15 @@ type Recording = {
 };
 
 const start = (env: TestEnv, provider: ProviderName, jobId: string, extra: Record<string, unknown> = {}) =>
-  env.durabatch.start({ provider, model: EXAMPLE_MODELS[provider], schema: User, jobId, requests: userRequests(4), timing: FAST_TIMING, ...extra });
+  env.durabatch.start({
+    provider,
+    model: EXAMPLE_MODELS[provider],
+    schema: User,
+    jobId,
+    requests: userRequests(4),
+    timing: FAST_TIMING,
+    ...extra,
+  });
 
 async function cancelWhilePolling(env: TestEnv, provider: ProviderName, jobId: string, how: 'signal' | 'temporal'): Promise<void> {
   env.emulator.configure({ processingMs: 3000 });
@@ -44,7 +52,12 @@ const RECORDINGS: Recording[] = (['openai', 'anthropic', 'gemini'] as const).fla
   {
     name: `${provider}-retried`,
     run: async (env, id) => {
-      env.emulator.configure({ itemFaults: [{ match: 'item-1', fault: 'schema_mismatch', times: 1 }, { match: 'item-3', fault: 'refusal' }] });
+      env.emulator.configure({
+        itemFaults: [
+          { match: 'item-1', fault: 'schema_mismatch', times: 1 },
+          { match: 'item-3', fault: 'refusal' },
+        ],
+      });
       await (await start(env, provider, id)).result();
     },
   },
@@ -86,7 +99,9 @@ async function main(): Promise<void> {
   const cli = await findTemporalCli();
   for (const continuesAsNew of [false, true]) {
     const todo = RECORDINGS.filter((r) => Boolean(r.continuesAsNew) === continuesAsNew);
-    const env = await startTestEnv(continuesAsNew ? { serverArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40'] } : {});
+    const env = await startTestEnv(
+      continuesAsNew ? { serverArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40'] } : {},
+    );
     try {
       for (const recording of todo) {
         const jobId = `${prefix}-${recording.name}`;
@@ -102,7 +117,18 @@ async function main(): Promise<void> {
         for await (const wf of env.client.workflow.list({ query: `WorkflowId = "${jobId}"` })) runs.push(wf.runId);
         runs.reverse();
         for (const [i, runId] of runs.entries()) {
-          const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', jobId, '--run-id', runId, '--address', env.server.address, '--output', 'json']);
+          const json = execFileSync(cli, [
+            'workflow',
+            'show',
+            '--workflow-id',
+            jobId,
+            '--run-id',
+            runId,
+            '--address',
+            env.server.address,
+            '--output',
+            'json',
+          ]);
           const file = runs.length === 1 ? `${jobId}.json` : `${jobId}-run${i + 1}.json`;
           await writeFile(join(dir, file), json);
           console.log(`recorded ${file}: ${JSON.parse(json.toString()).events.length} events`);
@@ -114,7 +140,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

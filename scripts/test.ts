@@ -43,11 +43,12 @@ async function main(): Promise<number> {
   const env = { ...process.env, TEMPORAL_CLI: temporalCli };
   const failed: string[] = [];
   for (const [label, list, concurrency] of groups) {
-    const ok = run(label, process.execPath, [
-      '--import', 'tsx',
-      '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, '--test-reporter=spec',
-      ...list,
-    ], env);
+    const ok = run(
+      label,
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...list],
+      env,
+    );
     if (!ok) failed.push(label);
   }
   const seconds = Math.round((Date.now() - started) / 1000);
@@ -55,7 +56,10 @@ async function main(): Promise<number> {
   return failed.length ? 1 : 0;
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -7,7 +7,16 @@ export { createDurabatch, Durabatch, BatchJobHandle } from './client';
 export type { DurabatchOptions, StartOptions, ResultsOptions } from './client';
 export { createDurabatchWorker, type DurabatchWorkerOptions } from './worker';
 export { DurabatchError } from './errors';
-export { JobFailedError, JobIdInUseError, StoreMismatchError, CostLimitError, PriceFileError, formatUsd, costOfUsage, estimateJobCost } from './client';
+export {
+  JobFailedError,
+  JobIdInUseError,
+  StoreMismatchError,
+  CostLimitError,
+  PriceFileError,
+  formatUsd,
+  costOfUsage,
+  estimateJobCost,
+} from './client';
 export type { JobStatusWithCost } from './client';
 export { InvalidJobError } from './validate-job';
 export { MissingApiKeyError } from './providers';

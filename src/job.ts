@@ -154,15 +154,7 @@ export interface ChunkState {
   retryableErrors: Partial<Record<ItemErrorType, number>>;
 }
 
-export type JobPhase =
-  | 'validating'
-  | 'submitting'
-  | 'polling'
-  | 'fetching'
-  | 'cancelling'
-  | 'completed'
-  | 'cancelled'
-  | 'failed';
+export type JobPhase = 'validating' | 'submitting' | 'polling' | 'fetching' | 'cancelling' | 'completed' | 'cancelled' | 'failed';
 
 export interface JobCounts {
   total: number;

@@ -31,6 +31,7 @@ export async function ensureSearchAttributes(
       `the search attributes ${missing.map(([n]) => n).join(', ')} are not registered in namespace "${namespace}", and this ` +
         `worker may not register them (${(err as Error).message}). Without them every job's workflow task fails. ` +
         `Ask an operator to run:\n  ${command}`,
+      { cause: err },
     );
   }
 }

@@ -99,7 +99,9 @@ export class JobChecker {
       // Sizing a request builds it in the provider's dialect, which also proves the schema converts.
       const size = this.adapter.requestSize(request, this.shape);
       if (size > this.adapter.limits.maxBytes) {
-        problems.push(`request "${request.customId}" is ${size} bytes; ${this.job.provider} takes at most ${this.adapter.limits.maxBytes} per batch`);
+        problems.push(
+          `request "${request.customId}" is ${size} bytes; ${this.job.provider} takes at most ${this.adapter.limits.maxBytes} per batch`,
+        );
       }
     } catch (err) {
       if (!(err instanceof SchemaConversionError)) throw err;

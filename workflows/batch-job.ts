@@ -59,7 +59,11 @@ function activitiesFor(input: JobInput) {
   const bounded = { heartbeatTimeout, scheduleToCloseTimeout, retry };
   const quick = proxyActivities<Activities>({ ...bounded, startToCloseTimeout: '2m' });
   // A cancelled submit is waited for until it has stopped: whatever batch it made is then findable by its tag.
-  const long = proxyActivities<Activities>({ ...bounded, startToCloseTimeout: '1h', cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED });
+  const long = proxyActivities<Activities>({
+    ...bounded,
+    startToCloseTimeout: '1h',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
   // Clean-up after a failure must not keep a failed job open forever: a few tries, then give up.
   const lastTry = proxyActivities<Activities>({ ...bounded, startToCloseTimeout: '2m', retry: { ...retry, maximumAttempts: 5 } });
   return {
@@ -78,7 +82,9 @@ function activitiesFor(input: JobInput) {
 
 /** True when an activity failed because its retries ran out (deadline or attempts), not because of what it was asked. */
 function retriesRanOut(err: unknown): err is ActivityFailure {
-  return err instanceof ActivityFailure && (err.retryState === RetryState.TIMEOUT || err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED);
+  return (
+    err instanceof ActivityFailure && (err.retryState === RetryState.TIMEOUT || err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED)
+  );
 }
 
 /** The innermost message of a failure, for the outcomes and logs that explain it. */
@@ -195,7 +201,10 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
     const plan = await acts.planAttempt(ref, s.attempt);
     let offset = 0;
     plan.chunkSizes.forEach((items, index) => {
-      s.chunks.push({ ...newChunk(s.attempt, index, offset, items), tag: chunkTag({ jobId: input.jobId, runId: firstRunId }, s.attempt, index) });
+      s.chunks.push({
+        ...newChunk(s.attempt, index, offset, items),
+        tag: chunkTag({ jobId: input.jobId, runId: firstRunId }, s.attempt, index),
+      });
       offset += items;
     });
     s.planned = true;
@@ -262,9 +271,9 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
   async function giveUp(chunks: ChunkState[], why: string): Promise<void> {
     const batches = chunks.map((c) => c.batchId).filter((id): id is string => id !== undefined);
     if (batches.length) {
-      await acts.cancelBatchesOfFailedJob(input.provider, batches).catch((err) =>
-        log.warn('could not cancel provider batches given up on', { batches, error: String(err) }),
-      );
+      await acts
+        .cancelBatchesOfFailedJob(input.provider, batches)
+        .catch((err) => log.warn('could not cancel provider batches given up on', { batches, error: String(err) }));
     }
     for (const chunk of chunks) {
       const batchError = `${why}${chunk.batchId ? ` (provider batch ${chunk.batchId})` : ''}`;
@@ -279,7 +288,10 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
     if (open.length === 0) return;
     let statuses: ProviderBatchStatus[];
     try {
-      statuses = await acts.pollBatches(input.provider, open.map((c) => c.batchId!));
+      statuses = await acts.pollBatches(
+        input.provider,
+        open.map((c) => c.batchId!),
+      );
     } catch (err) {
       if (!retriesRanOut(err)) throw err;
       return giveUp(open, `the provider did not answer polls within the retry deadline: ${rootMessage(err)}`);
@@ -331,7 +343,10 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
     }
     const open = () => s.chunks.filter((c) => c.batchId && !c.fetched);
     if (!s.cancelSent && open().length) {
-      await acts.cancelBatches(input.provider, open().map((c) => c.batchId!));
+      await acts.cancelBatches(
+        input.provider,
+        open().map((c) => c.batchId!),
+      );
     }
     s.cancelSent = true;
     s.pollDelayMs = input.timing.pollInitialMs;
@@ -373,7 +388,7 @@ export async function batchJobWorkflow(input: JobInput, state?: JobState): Promi
   async function endAsCancelled(): Promise<void> {
     upsertMemo({ [SUMMARY_MEMO]: summary() });
     try {
-      await acts.requestOwnCancellation('cancelled by the job\'s cancel signal');
+      await acts.requestOwnCancellation("cancelled by the job's cancel signal");
     } catch (err) {
       if (isCancellation(err)) throw err;
       // Not worth failing a cancelled job over: it ends Completed, phase cancelled, as before.

@@ -2,7 +2,16 @@
  * The workflow's whole state, small and serialisable: it is what continueAsNew carries and what
  * the status query shows. It grows with chunks and attempts, never with items.
  */
-import { jobSize, type ChunkResultSummary, type ChunkState, type JobCounts, type JobInput, type JobPhase, type JobStatus, type RequestsRef } from '../src/job';
+import {
+  jobSize,
+  type ChunkResultSummary,
+  type ChunkState,
+  type JobCounts,
+  type JobInput,
+  type JobPhase,
+  type JobStatus,
+  type RequestsRef,
+} from '../src/job';
 import type { ItemErrorType, Usage } from '../src/types';
 
 export interface JobState {
@@ -115,7 +124,10 @@ export function detailsMarkdown(input: JobInput, s: JobState): string {
   const c = counts(input, s);
   const rows = s.chunks
     .slice(-20)
-    .map((k) => `| ${k.attempt} | ${k.index} | ${k.items} | \`${k.batchId ?? '-'}\` | ${k.state} | ${k.fetched ? `${k.succeeded} ok / ${k.failed} failed` : '-'} |`);
+    .map(
+      (k) =>
+        `| ${k.attempt} | ${k.index} | ${k.items} | \`${k.batchId ?? '-'}\` | ${k.state} | ${k.fetched ? `${k.succeeded} ok / ${k.failed} failed` : '-'} |`,
+    );
   return [
     `**${input.provider} ${input.model}** · phase **${s.phase}** · attempt ${s.attempt}/${input.maxAttempts}`,
     '',

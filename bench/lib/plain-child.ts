@@ -26,10 +26,19 @@ async function main(): Promise<void> {
     const lines: string[] = [];
     for (let i = from; i < Math.min(n, from + PER_BATCH); i++) {
       const r = requestFor(i);
-      const body = { model: MODEL, max_completion_tokens: PARAMS.maxTokens, temperature: PARAMS.temperature, response_format: responseFormat, messages: r.messages };
+      const body = {
+        model: MODEL,
+        max_completion_tokens: PARAMS.maxTokens,
+        temperature: PARAMS.temperature,
+        response_format: responseFormat,
+        messages: r.messages,
+      };
       lines.push(JSON.stringify({ custom_id: r.customId, method: 'POST', url: '/v1/chat/completions', body }));
     }
-    const file = await client.files.create({ file: await toFile(Buffer.from(lines.join('\n') + '\n'), `batch-${from}.jsonl`), purpose: 'batch' });
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(lines.join('\n') + '\n'), `batch-${from}.jsonl`),
+      purpose: 'batch',
+    });
     const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
     open.push(batch.id);
   }
@@ -50,7 +59,7 @@ async function main(): Promise<void> {
           if (!line) continue;
           const out = JSON.parse(line);
           const content = out.response?.status_code === 200 ? out.response.body.choices[0]?.message?.content : undefined;
-          let valid = false;
+          let valid: boolean;
           try {
             valid = typeof content === 'string' && User.safeParse(JSON.parse(content)).success;
           } catch {

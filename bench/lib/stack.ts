@@ -45,7 +45,9 @@ export async function startStack(faults: Partial<FaultConfig> = FAST_FAULTS): Pr
   const dir = await mkdtemp(join(tmpdir(), 'durabatch-bench-'));
   const storeUrl = join(dir, 'store');
   const workflowBundle = join(dir, 'workflow-bundle.js');
-  const bundled = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'bundle-child.ts'), workflowBundle], { stdio: 'inherit' });
+  const bundled = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'bundle-child.ts'), workflowBundle], {
+    stdio: 'inherit',
+  });
   if (bundled.status !== 0) throw new Error('could not bundle the workflow code');
   const taskQueue = `bench-${Math.random().toString(36).slice(2, 8)}`;
   const env = {
@@ -195,7 +197,20 @@ export async function historyOf(stack: Stack, jobId: string): Promise<HistorySiz
   for (const runId of runIds) {
     const { stdout } = await promisify(execFile)(
       cli,
-      ['workflow', 'show', '-w', jobId, '-r', runId, '--output', 'json', '--address', stack.server.address, '--namespace', stack.server.namespace],
+      [
+        'workflow',
+        'show',
+        '-w',
+        jobId,
+        '-r',
+        runId,
+        '--output',
+        'json',
+        '--address',
+        stack.server.address,
+        '--namespace',
+        stack.server.namespace,
+      ],
       { maxBuffer: 512 * MIB },
     );
     size.events += (JSON.parse(stdout) as { events: unknown[] }).events.length;

@@ -35,7 +35,9 @@ async function main(): Promise<void> {
     setInterval(() => {
       const m = process.memoryUsage();
       const f = (x: number) => (x / 2 ** 20).toFixed(0);
-      console.error(`worker t=${((Date.now() - t0) / 1000).toFixed(0)}s rss ${f(m.rss)} heapUsed ${f(m.heapUsed)} heapTotal ${f(m.heapTotal)} external ${f(m.external)} arrayBuffers ${f(m.arrayBuffers)}`);
+      console.error(
+        `worker t=${((Date.now() - t0) / 1000).toFixed(0)}s rss ${f(m.rss)} heapUsed ${f(m.heapUsed)} heapTotal ${f(m.heapTotal)} external ${f(m.external)} arrayBuffers ${f(m.arrayBuffers)}`,
+      );
     }, Number(process.env.BENCH_TRACE)).unref();
   }
   process.on('message', (m: { type?: string }) => {
@@ -44,7 +46,9 @@ async function main(): Promise<void> {
   process.send!({ type: 'ready', startupPeakMb, readyRssMb });
   await running;
   const sampledRssMb = jobRss.stop();
-  process.send!({ type: 'stopped', sampledRssMb, startupPeakMb, readyRssMb, peakRssMb: Math.max(sampledRssMb, vmHwmMb() ?? 0) }, () => process.exit(0));
+  process.send!({ type: 'stopped', sampledRssMb, startupPeakMb, readyRssMb, peakRssMb: Math.max(sampledRssMb, vmHwmMb() ?? 0) }, () =>
+    process.exit(0),
+  );
 }
 
 main().catch((err) => {

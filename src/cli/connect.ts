@@ -59,7 +59,8 @@ function probe(address: string): Promise<void> {
   const at = address.lastIndexOf(':');
   const host = address.slice(0, at).replace(/^\[|\]$/g, '');
   const port = Number(address.slice(at + 1));
-  if (at <= 0 || !Number.isInteger(port)) return Promise.reject(new CliError(EXIT.USAGE, `--address ${address}: expected HOST:PORT, e.g. 127.0.0.1:7233`));
+  if (at <= 0 || !Number.isInteger(port))
+    return Promise.reject(new CliError(EXIT.USAGE, `--address ${address}: expected HOST:PORT, e.g. 127.0.0.1:7233`));
   return new Promise((resolve, reject) => {
     const socket = tcpConnect({ host, port });
     const fail = (reason: string) => {
@@ -67,7 +68,9 @@ function probe(address: string): Promise<void> {
       reject(unreachable(address, reason));
     };
     socket.setTimeout(PROBE_TIMEOUT_MS, () => fail(`no answer within ${PROBE_TIMEOUT_MS / 1000} s`));
-    socket.once('error', (err: NodeJS.ErrnoException) => fail(err.code === 'ECONNREFUSED' ? 'connection refused' : (err.code ?? err.message)));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      fail(err.code === 'ECONNREFUSED' ? 'connection refused' : (err.code ?? err.message)),
+    );
     socket.once('connect', () => {
       socket.destroy();
       resolve();

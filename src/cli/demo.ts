@@ -56,7 +56,11 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const workerRun = worker.run();
   const connection = await Connection.connect({ address: server.address });
   try {
-    const durabatch = new Durabatch(new Client({ connection, dataConverter: dataConverterFromEnv() }), { schemas: exampleSchemas, taskQueue, store });
+    const durabatch = new Durabatch(new Client({ connection, dataConverter: dataConverterFromEnv() }), {
+      schemas: exampleSchemas,
+      taskQueue,
+      store,
+    });
     const job = await durabatch.start({
       provider: opts.provider,
       model,
@@ -73,10 +77,16 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     const done = await summary;
     const results = await job.allResults();
 
-    console.log(`\n${done.phase}: ${done.counts.succeeded} succeeded, ${done.counts.failed} failed` +
-      ` · ${done.usage.inputTokens} input / ${done.usage.outputTokens} output tokens`);
+    console.log(
+      `\n${done.phase}: ${done.counts.succeeded} succeeded, ${done.counts.failed} failed` +
+        ` · ${done.usage.inputTokens} input / ${done.usage.outputTokens} output tokens`,
+    );
     for (const r of results) {
-      console.log(r.ok ? `  ✔ ${r.customId}: ${JSON.stringify(r.data)}` : `  ✘ ${r.customId}: ${r.error.type} after ${r.attempts} attempt(s): ${r.error.message}`);
+      console.log(
+        r.ok
+          ? `  ✔ ${r.customId}: ${JSON.stringify(r.data)}`
+          : `  ✘ ${r.customId}: ${r.error.type} after ${r.attempts} attempt(s): ${r.error.message}`,
+      );
     }
     console.log(`\nresults stored in ${await job.resultsLocation()}`);
     console.log(`watch it in the Temporal Web UI: ${server.uiUrl ?? 'http://localhost:8233'}/namespaces/default/workflows/${job.jobId}`);

@@ -49,7 +49,10 @@ export async function findJob(durabatch: Durabatch, jobId: string): Promise<Foun
     description = await durabatch.client.workflow.getHandle(jobId).describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
-      throw new CliError(EXIT.NOT_FOUND, `no job ${jobId} in Temporal namespace "${durabatch.client.options.namespace}" (\`durabatch list\` shows recent jobs)`);
+      throw new CliError(
+        EXIT.NOT_FOUND,
+        `no job ${jobId} in Temporal namespace "${durabatch.client.options.namespace}" (\`durabatch list\` shows recent jobs)`,
+      );
     }
     throw err;
   }
@@ -85,7 +88,8 @@ export async function statusOf(job: FoundJob): Promise<JobStatus> {
   // A job cancelled by signal (or one cancelled through Temporal since) left its summary in the memo.
   const summarised = name === 'CANCELLED' && job.description.memo?.[SUMMARY_MEMO] !== undefined;
   if (name === 'RUNNING' || name === 'COMPLETED' || summarised) return job.handle.status();
-  const fromRecords = () => statusFromDescription(job.jobId, job.description, undefined, job.ended === 'cancelled' ? 'cancelled' : 'failed');
+  const fromRecords = () =>
+    statusFromDescription(job.jobId, job.description, undefined, job.ended === 'cancelled' ? 'cancelled' : 'failed');
   if (!(await hasWorkflowPoller(job.workflows, job.description.taskQueue).catch(() => false))) return fromRecords();
   return job.handle.status().catch(fromRecords);
 }

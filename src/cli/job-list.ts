@@ -11,7 +11,6 @@ import { JOB_WORKFLOW_TYPE } from './find-job';
 import type { ListPhase } from './list-phases';
 import { truncateMiddle } from './width';
 
-
 export interface JobRow {
   jobId: string;
   provider: string;

@@ -5,7 +5,7 @@ import type { SchemaRegistry } from '../schema';
 /** The schema registry for CLI commands: a module's `schemas` export (or default), else the example schemas. */
 export function loadSchemas(modulePath?: string): SchemaRegistry {
   if (!modulePath) return exampleSchemas;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const mod = require(resolve(modulePath)) as { schemas?: SchemaRegistry; default?: SchemaRegistry };
   const schemas = mod.schemas ?? mod.default;
   if (!schemas || typeof schemas !== 'object') {

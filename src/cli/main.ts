@@ -23,7 +23,8 @@ import { int, num, providerOption } from './options';
 // Heavy modules are loaded by the command that needs them, so `--help`, `--version` and a refused
 // connection answer in well under a second of CPU. (`require`, not `import()`: with node16
 // resolution a dynamic import of a relative path would load it as ESM, a second copy.)
-const startEmulator: typeof import('../emulator').startEmulator = (opts) => (require('../emulator') as typeof import('../emulator')).startEmulator(opts);
+const startEmulator: typeof import('../emulator').startEmulator = (opts) =>
+  (require('../emulator') as typeof import('../emulator')).startEmulator(opts);
 const runDemo: typeof import('./demo').runDemo = (opts) => (require('./demo') as typeof import('./demo')).runDemo(opts);
 
 const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -37,7 +38,10 @@ const program = new Command('durabatch')
   // Usage errors come back here (exit 2, see exit-codes.ts) instead of commander's own exit 1;
   // set before the commands are added, so every command inherits it.
   .exitOverride()
-  .addHelpText('after', `\nExit status:\n${EXIT_CODE_TABLE.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning}`).join('\n')}`);
+  .addHelpText(
+    'after',
+    `\nExit status:\n${EXIT_CODE_TABLE.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning}`).join('\n')}`,
+  );
 
 program
   .command('demo')

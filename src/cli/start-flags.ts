@@ -64,8 +64,18 @@ export async function planStart(o: RawStartFlags, schemas: SchemaRegistry): Prom
   const problems = [maxAttempts, maxTokens, temperature, poll, pollMax, maxCost].flatMap((p) => (p.problem ? [p.problem] : []));
 
   const found = schemas[o.schema];
-  if (!found) problems.push(`--schema ${o.schema}: no such schema (have: ${Object.keys(schemas).join(', ') || 'none'}; --schemas MODULE loads others)`);
-  if (o.requests !== '-' && !(await access(o.requests).then(() => true, () => false))) problems.push(`--requests ${o.requests}: no such file`);
+  if (!found)
+    problems.push(
+      `--schema ${o.schema}: no such schema (have: ${Object.keys(schemas).join(', ') || 'none'}; --schemas MODULE loads others)`,
+    );
+  if (
+    o.requests !== '-' &&
+    !(await access(o.requests).then(
+      () => true,
+      () => false,
+    ))
+  )
+    problems.push(`--requests ${o.requests}: no such file`);
 
   const values: StartFlagValues = {
     requests: o.requests,
@@ -108,7 +118,12 @@ export async function planStart(o: RawStartFlags, schemas: SchemaRegistry): Prom
 export async function allStartProblems(plan: StartPlan): Promise<string[]> {
   const { values, checker } = plan;
   const problems = [...plan.problems];
-  const readable = values.requests === '-' || (await access(values.requests).then(() => true, () => false));
+  const readable =
+    values.requests === '-' ||
+    (await access(values.requests).then(
+      () => true,
+      () => false,
+    ));
   if (!readable) return problems;
   const lines = new RequestLines();
   const jobLevel = new Set(checker.jobProblems());

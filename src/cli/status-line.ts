@@ -10,7 +10,9 @@ const ENDED = new Set(['completed', 'cancelled', 'failed']);
  * not yet fetched (its own counter), so the bar moves while a batch runs.
  */
 export function progress(s: JobStatus): number {
-  const running = s.chunks.filter((c) => !c.fetched).reduce((n, c) => n + (c.providerCounts ? c.providerCounts.succeeded + c.providerCounts.failed : 0), 0);
+  const running = s.chunks
+    .filter((c) => !c.fetched)
+    .reduce((n, c) => n + (c.providerCounts ? c.providerCounts.succeeded + c.providerCounts.failed : 0), 0);
   return Math.min(s.counts.total, s.counts.succeeded + s.counts.failed + running);
 }
 
@@ -25,7 +27,10 @@ function detailForms(s: JobStatus): string[] {
   const open = s.chunks.filter((c) => !c.fetched);
   const shown = open.length ? open : s.chunks.slice(-1);
   if (!shown.length) return ENDED.has(s.phase) ? [] : ['no provider batch yet'];
-  const ids = shown.slice(-2).map((c) => `${c.batchId ?? '…'} (${c.providerStatus ?? c.state})`).join(', ');
+  const ids = shown
+    .slice(-2)
+    .map((c) => `${c.batchId ?? '…'} (${c.providerStatus ?? c.state})`)
+    .join(', ');
   const states = [...new Set(shown.map((c) => c.state))].join(', ');
   const plural = shown.length === 1 ? 'batch' : `${shown.length} batches`;
   return [ids, `${plural} ${states}`, states];
@@ -66,7 +71,10 @@ export function formatStatusLine(s: JobStatus, width: number, etaSeconds?: numbe
     running && etaSeconds !== undefined && done < s.counts.total ? [`ETA ${formatDuration(etaSeconds)}`] : [],
     s.maxAttempts > 1 && s.attempt > 0 ? [`attempt ${s.attempt}/${s.maxAttempts}`, `a${s.attempt}/${s.maxAttempts}`] : [],
     s.usage.inputTokens + s.usage.outputTokens > 0
-      ? [`${compactNumber(s.usage.inputTokens)} in/${compactNumber(s.usage.outputTokens)} out tok`, `${compactNumber(s.usage.inputTokens + s.usage.outputTokens)} tok`]
+      ? [
+          `${compactNumber(s.usage.inputTokens)} in/${compactNumber(s.usage.outputTokens)} out tok`,
+          `${compactNumber(s.usage.inputTokens + s.usage.outputTokens)} tok`,
+        ]
       : [],
     s.cancelRequested && running ? ['cancel requested', 'cancelling'] : [],
   ];

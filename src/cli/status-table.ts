@@ -18,15 +18,25 @@ export function statusTable(s: JobStatus, width: number, failure?: string): stri
   const n = (x: number) => x.toLocaleString('en-US');
   if (fromRecords(s)) rows.push(['items', `${n(s.counts.total)} requests`]);
   else {
-    rows.push(['items', `${n(s.counts.total)} total: ${n(s.counts.succeeded)} succeeded, ${n(s.counts.failed)} failed, ${n(s.counts.pending)} pending`]);
+    rows.push([
+      'items',
+      `${n(s.counts.total)} total: ${n(s.counts.succeeded)} succeeded, ${n(s.counts.failed)} failed, ${n(s.counts.pending)} pending`,
+    ]);
     rows.push(['attempt', `${s.attempt} of at most ${s.maxAttempts}`]);
     rows.push(['usage', `${compactNumber(s.usage.inputTokens)} input, ${compactNumber(s.usage.outputTokens)} output tokens`]);
   }
   const errors = Object.entries((s as Partial<JobSummary>).errorsByType ?? {}).filter(([, c]) => c);
   if (errors.length) rows.push(['errors', errors.map(([type, c]) => `${c} ${type}`).join(', ')]);
   for (const c of s.chunks.slice(-5)) {
-    const got = c.fetched ? `${c.succeeded} ok, ${c.failed} failed` : c.providerCounts ? `${c.providerCounts.succeeded + c.providerCounts.failed} of ${c.items} processed` : `${c.items} items`;
-    rows.push(['batch', `${c.batchId ?? '(not created yet)'} ${c.providerStatus ?? c.state}: ${got} (attempt ${c.attempt}, chunk ${c.index})`]);
+    const got = c.fetched
+      ? `${c.succeeded} ok, ${c.failed} failed`
+      : c.providerCounts
+        ? `${c.providerCounts.succeeded + c.providerCounts.failed} of ${c.items} processed`
+        : `${c.items} items`;
+    rows.push([
+      'batch',
+      `${c.batchId ?? '(not created yet)'} ${c.providerStatus ?? c.state}: ${got} (attempt ${c.attempt}, chunk ${c.index})`,
+    ]);
   }
   if (s.chunks.length > 5) rows.push(['', `... and ${s.chunks.length - 5} earlier batches (--json lists all)`]);
   for (const t of s.troubles ?? []) {

@@ -24,7 +24,11 @@ export function csvRow(o: BatchOutcome<unknown>): string {
  * Writes outcomes as JSONL or CSV to a file (or stdout) as they stream, minding back-pressure;
  * returns how many. A file is only complete once this resolves.
  */
-export async function writeResults(outcomes: AsyncIterable<BatchOutcome<unknown>>, path?: string, format: ResultsFormat = 'jsonl'): Promise<number> {
+export async function writeResults(
+  outcomes: AsyncIterable<BatchOutcome<unknown>>,
+  path?: string,
+  format: ResultsFormat = 'jsonl',
+): Promise<number> {
   const out: Writable = path ? createWriteStream(path) : process.stdout;
   const write = async (line: string) => {
     if (!out.write(line + '\n')) await once(out, 'drain');

@@ -3,7 +3,16 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError, type ClientOp
 import { dataConverterFromEnv } from '../codec/aes-gcm-codec';
 import type { z } from 'zod';
 import { DEFAULT_TASK_QUEUE, temporalAddress, temporalNamespace } from '../config';
-import { CostEstimator, loadPrices, mergePrices, resolvePriceSource, withCostLimit, type JobCostEstimate, type PriceSource, type PriceTable } from '../cost';
+import {
+  CostEstimator,
+  loadPrices,
+  mergePrices,
+  resolvePriceSource,
+  withCostLimit,
+  type JobCostEstimate,
+  type PriceSource,
+  type PriceTable,
+} from '../cost';
 import { DEFAULT_RETRY_ON, DEFAULT_TIMING, type JobInput, type JobTiming } from '../job';
 import { checkRegistry, schemaNameOf, toCanonicalJsonSchema, type SchemaRegistry } from '../schema';
 import { ITEMS_KEY, PHASE_KEY, PROVIDER_KEY } from '../search-attributes';
@@ -121,7 +130,12 @@ export class Durabatch {
         args: [input],
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { [DEFINITION_MEMO]: definition, [STORE_MEMO]: { id: source.storeId, url: source.storeUrl }, [SET_MEMO]: source.set, durabatchModel: input.model },
+        memo: {
+          [DEFINITION_MEMO]: definition,
+          [STORE_MEMO]: { id: source.storeId, url: source.storeUrl },
+          [SET_MEMO]: source.set,
+          durabatchModel: input.model,
+        },
         staticSummary: `${input.provider} ${input.model}: ${source.count} requests → ${input.schemaName}`,
         // Set at start, so a job no worker has touched yet is still listed and described by phase, provider and size.
         typedSearchAttributes: [
@@ -157,7 +171,13 @@ export class Durabatch {
     } catch {
       // A schema that does not convert is already a problem of the job (InvalidJobError); it is not the estimate's.
     }
-    const estimator = new CostEstimator({ provider: input.provider, model: input.model, maxTokens: input.params.maxTokens, prices, jsonSchema });
+    const estimator = new CostEstimator({
+      provider: input.provider,
+      model: input.model,
+      maxTokens: input.params.maxTokens,
+      prices,
+      jsonSchema,
+    });
     if (!validLimit(limit)) return { checker, estimator }; // none, or not a number: prepare() recorded the problem
     return { checker: withCostLimit(checker, estimator, limit, input.jobId), estimator };
   }
@@ -176,7 +196,12 @@ export class Durabatch {
 
   /** A handle to an existing job, e.g. from another process. */
   getJob<S extends z.ZodType>(jobId: string, _schema?: S): BatchJobHandle<z.output<S>> {
-    return new BatchJobHandle(jobId, this.client.workflow.getHandle(jobId), () => this.store(), () => this.prices());
+    return new BatchJobHandle(
+      jobId,
+      this.client.workflow.getHandle(jobId),
+      () => this.store(),
+      () => this.prices(),
+    );
   }
 
   /** The workflow input (without its requests) and the checker the requests go through, after every check that needs no requests. */
@@ -208,7 +233,12 @@ function validLimit(limit: number | undefined): limit is number {
 }
 
 function isIterable(value: unknown): boolean {
-  return value != null && (typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function' || typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') && typeof value !== 'string';
+  return (
+    value != null &&
+    (typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function' ||
+      typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') &&
+    typeof value !== 'string'
+  );
 }
 
 /** Connects to Temporal and returns a client for starting and watching jobs. */

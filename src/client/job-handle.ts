@@ -69,7 +69,10 @@ export class BatchJobHandle<T> {
       const { status } = await this.workflow.describe();
       if (status.name === 'COMPLETED') return this.result();
       if (status.name === 'RUNNING') {
-        throw new Error(`job ${this.jobId} is running but no worker answered its status query: is a durabatch worker running? (${(err as Error).message})`);
+        throw new Error(
+          `job ${this.jobId} is running but no worker answered its status query: is a durabatch worker running? (${(err as Error).message})`,
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -108,7 +111,11 @@ export class BatchJobHandle<T> {
     try {
       await this.workflow.result();
     } catch (err) {
-      if (!isCancelled(err)) failure = await this.result().then(() => undefined, (e: JobFailedError) => e);
+      if (!isCancelled(err))
+        failure = await this.result().then(
+          () => undefined,
+          (e: JobFailedError) => e,
+        );
     }
     const store = await this.checkedStore();
     for await (const o of store.readLatestOutcomes(this.jobId, opts)) yield toOutcome<T>(o);

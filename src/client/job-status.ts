@@ -74,7 +74,12 @@ export function statusWithoutWorker(jobId: string, description: WorkflowExecutio
  * no worker, or a job that failed (a query would need a worker to replay it). `phase` overrides
  * the recorded one (a terminated job never recorded that it ended).
  */
-export function statusFromDescription(jobId: string, description: WorkflowExecutionDescription, note?: string, phase?: JobPhase): JobStatus {
+export function statusFromDescription(
+  jobId: string,
+  description: WorkflowExecutionDescription,
+  note?: string,
+  phase?: JobPhase,
+): JobStatus {
   const attrs = description.typedSearchAttributes;
   const total = attrs.get(ITEMS_KEY) ?? 0;
   return {

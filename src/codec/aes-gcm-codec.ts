@@ -96,14 +96,17 @@ export class AesGcmCodec implements PayloadCodec {
         );
       }
       const data = payload.data ?? new Uint8Array();
-      if (data.length < IV_BYTES + TAG_BYTES) throw new ValueError(`encrypted payload (key ID "${keyId}") is ${data.length} bytes: too short to be AES-GCM output`);
+      if (data.length < IV_BYTES + TAG_BYTES)
+        throw new ValueError(`encrypted payload (key ID "${keyId}") is ${data.length} bytes: too short to be AES-GCM output`);
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       let plain: Buffer;
       try {
         plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       } catch {
-        throw new ValueError(`payload encrypted with key ID "${keyId}" failed authentication: the key under that ID is not the one it was encrypted with, or the payload was altered`);
+        throw new ValueError(
+          `payload encrypted with key ID "${keyId}" failed authentication: the key under that ID is not the one it was encrypted with, or the payload was altered`,
+        );
       }
       return temporal.api.common.v1.Payload.decode(plain);
     });
@@ -125,9 +128,13 @@ export function parseCodecKeys(value: string, source = CODEC_KEYS_ENV): CodecKey
     const id = entry.slice(0, colon).trim();
     const b64 = entry.slice(colon + 1).trim();
     if (!KEY_ID_RE.test(id)) throw new Error(`${where}: key ID "${id}" must be 1-64 characters of A-Z a-z 0-9 . _ -`);
-    if (!b64 || !BASE64_RE.test(b64)) throw new Error(`${where} (key ID "${id}"): the key is not standard base64 (make one with \`openssl rand -base64 32\`)`);
+    if (!b64 || !BASE64_RE.test(b64))
+      throw new Error(`${where} (key ID "${id}"): the key is not standard base64 (make one with \`openssl rand -base64 32\`)`);
     const key = Buffer.from(b64, 'base64');
-    if (key.length !== KEY_BYTES) throw new Error(`${where} (key ID "${id}"): the key is ${key.length} bytes; AES-256 needs exactly ${KEY_BYTES} (\`openssl rand -base64 32\`)`);
+    if (key.length !== KEY_BYTES)
+      throw new Error(
+        `${where} (key ID "${id}"): the key is ${key.length} bytes; AES-256 needs exactly ${KEY_BYTES} (\`openssl rand -base64 32\`)`,
+      );
     if (keys.some((k) => k.id === id)) throw new Error(`${where}: key ID "${id}" appears twice`);
     keys.push({ id, key });
   }

@@ -46,7 +46,8 @@ function fromJson(value: unknown, i: number): Payload {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new BadRequest(`payloads[${i}] is not an object`);
   const { metadata, data } = value as JsonPayload;
   if (data != null && typeof data !== 'string') throw new BadRequest(`payloads[${i}].data must be a base64 string`);
-  if (metadata != null && (typeof metadata !== 'object' || Array.isArray(metadata))) throw new BadRequest(`payloads[${i}].metadata must be an object of base64 strings`);
+  if (metadata != null && (typeof metadata !== 'object' || Array.isArray(metadata)))
+    throw new BadRequest(`payloads[${i}].metadata must be an object of base64 strings`);
   const meta: Record<string, Uint8Array> = {};
   for (const [k, v] of Object.entries(metadata ?? {})) {
     if (typeof v !== 'string') throw new BadRequest(`payloads[${i}].metadata.${k} must be a base64 string`);

@@ -97,7 +97,10 @@ const PART_END = new Set(['-', '@', ':']);
 export function findPrice(prices: PriceTable, provider: ProviderName, model: string): PriceMatch | undefined {
   const table = prices[provider];
   if (!table || typeof model !== 'string') return undefined;
-  const name = model.trim().toLowerCase().replace(/^models\//, '');
+  const name = model
+    .trim()
+    .toLowerCase()
+    .replace(/^models\//, '');
   let best: PriceMatch | undefined;
   for (const [entry, price] of Object.entries(table)) {
     const key = entry.toLowerCase();

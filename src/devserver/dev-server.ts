@@ -74,7 +74,14 @@ export async function startDevServer(opts: StartDevServerOptions = {}): Promise<
     closeSync(logFd);
     child.unref();
     await writeFile(join(dir, 'temporal.pid'), String(child.pid));
-    const info: DetachedServerInfo = { pid: child.pid!, address: `127.0.0.1:${port}`, uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : undefined, dbFilename: opts.dbFilename, log: join(dir, 'temporal.log'), startedAt: new Date().toISOString() };
+    const info: DetachedServerInfo = {
+      pid: child.pid!,
+      address: `127.0.0.1:${port}`,
+      uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : undefined,
+      dbFilename: opts.dbFilename,
+      log: join(dir, 'temporal.log'),
+      startedAt: new Date().toISOString(),
+    };
     await writeFile(join(dir, SERVER_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
   } else {
     child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: opts.ownProcessGroup === true });

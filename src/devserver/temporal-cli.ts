@@ -72,6 +72,7 @@ export async function findTemporalCli(opts: FindTemporalCliOptions = {}): Promis
     throw new Error(
       `the Temporal CLI was not found, and neither the download (${downloadError}) nor the build (${(err as Error).message}) ` +
         'could provide it. Put `temporal` on PATH, or set TEMPORAL_CLI to its path (https://docs.temporal.io/cli), or install Go >= 1.25',
+      { cause: err },
     );
   }
 }
@@ -97,7 +98,7 @@ async function probeDownload(timeoutMs = DOWNLOAD_PROBE_TIMEOUT_MS): Promise<voi
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code;
     const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (cause ?? (err as Error).message);
-    throw new Error(`temporal.download is not reachable: ${why}`);
+    throw new Error(`temporal.download is not reachable: ${why}`, { cause: err });
   }
 }
 
@@ -116,7 +117,7 @@ async function downloadWithSdk(log: (line: string) => void): Promise<string> {
     const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'cached-download', downloadDir } } });
     await env.teardown();
   } catch (err) {
-    throw new Error(`the SDK could not download it: ${(err as Error).message}`);
+    throw new Error(`the SDK could not download it: ${(err as Error).message}`, { cause: err });
   }
   const downloaded = (await readdir(downloadDir)).find((name) => name.startsWith('temporal-cli'));
   if (!downloaded) throw new Error(`the SDK reported a download but no temporal-cli binary is in ${downloadDir}`);
@@ -140,7 +141,12 @@ async function buildTemporalCli(log: (line: string) => void): Promise<string> {
       env: { ...process.env, GOBIN: buildDir, GOFLAGS: '-mod=mod' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const relay = (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((l) => log(`  go: ${l}`));
+    const relay = (d: Buffer) =>
+      d
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((l) => log(`  go: ${l}`));
     child.stdout.on('data', relay);
     child.stderr.on('data', relay);
     child.on('error', reject);

@@ -31,7 +31,9 @@ export function anthropicTag(customIds: string[]): string {
   // durabatch puts a sentinel request, unique per submission, in every batch: the best tag there is.
   const sentinel = customIds.find((id) => id.startsWith('durabatch_'));
   if (sentinel) return `anthropic:${sentinel}`;
-  const digest = createHash('sha256').update([...customIds].sort().join('\n')).digest('hex');
+  const digest = createHash('sha256')
+    .update([...customIds].sort().join('\n'))
+    .digest('hex');
   return `anthropic:${digest.slice(0, 16)}`;
 }
 
@@ -139,7 +141,10 @@ function lineFor(batch: EmulatedBatch, result: EmulatedItemResult, invalid: stri
   const customId = result.customId;
   // Invalid params never reach the model, whatever the engine decided for the item.
   if (invalid && result.kind !== 'cancelled' && result.kind !== 'expired') {
-    return { custom_id: customId, result: { type: 'errored', error: errorBody('invalid_request_error', invalid, requestIdFor(batch, customId)) } };
+    return {
+      custom_id: customId,
+      result: { type: 'errored', error: errorBody('invalid_request_error', invalid, requestIdFor(batch, customId)) },
+    };
   }
   switch (result.kind) {
     case 'ok':
@@ -190,7 +195,11 @@ export function resultLines(engine: BatchEngine, batch: EmulatedBatch): ResultLi
       custom_id: item.customId,
       result: {
         type: 'errored' as const,
-        error: errorBody('api_error', 'The batch failed before this request was processed (emulated batch failure).', requestIdFor(batch, item.customId)),
+        error: errorBody(
+          'api_error',
+          'The batch failed before this request was processed (emulated batch failure).',
+          requestIdFor(batch, item.customId),
+        ),
       },
     }));
   }

@@ -33,7 +33,10 @@ export interface ChildEmulator {
 }
 
 async function admin<T>(url: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${url}/_emulator/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(
+    `${url}/_emulator/${path}`,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   if (!res.ok) throw new Error(`emulator ${path}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }

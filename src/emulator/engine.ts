@@ -91,15 +91,7 @@ export interface EmulatedItem {
 
 export type EmulatedProvider = 'openai' | 'anthropic' | 'gemini';
 
-export type EnginePhase =
-  | 'validating'
-  | 'in_progress'
-  | 'finalizing'
-  | 'completed'
-  | 'failed'
-  | 'expired'
-  | 'cancelling'
-  | 'cancelled';
+export type EnginePhase = 'validating' | 'in_progress' | 'finalizing' | 'completed' | 'failed' | 'expired' | 'cancelling' | 'cancelled';
 
 export type EmulatedItemResult =
   | {

@@ -77,7 +77,11 @@ export function geminiFileRoutes(engine: BatchEngine): Hono {
     const command = (c.req.header('x-goog-upload-command') ?? '').toLowerCase();
     if (uploadId === undefined) {
       if (c.req.header('x-goog-upload-protocol') !== 'resumable' || command !== 'start') {
-        return fail(c, 400, 'Only the resumable upload protocol is emulated (X-Goog-Upload-Protocol: resumable, X-Goog-Upload-Command: start).');
+        return fail(
+          c,
+          400,
+          'Only the resumable upload protocol is emulated (X-Goog-Upload-Protocol: resumable, X-Goog-Upload-Command: start).',
+        );
       }
       let body: { file?: { displayName?: string; name?: string; mimeType?: string; sizeBytes?: string | number } };
       try {

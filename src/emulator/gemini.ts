@@ -129,7 +129,11 @@ export function geminiRoutes(engine: BatchEngine): Hono {
     if (action === 'asyncBatchEmbedContent') return fail(c, 501, 'Embedding batches are not emulated.');
     if (action !== 'batchGenerateContent') return fail(c, 404, `Unknown model action ${action ?? '(none)'}.`);
     if (!engine.knowsModel(model)) {
-      return fail(c, 404, `models/${model.replace(/^models\//, '')} is not found for API version v1beta, or is not supported for batchGenerateContent.`);
+      return fail(
+        c,
+        404,
+        `models/${model.replace(/^models\//, '')} is not found for API version v1beta, or is not supported for batchGenerateContent.`,
+      );
     }
     if (Number(c.req.header('content-length') ?? 0) > MAX_INLINE_BYTES) {
       return fail(c, 400, `Request payload size exceeds the limit: ${MAX_INLINE_BYTES} bytes.`);

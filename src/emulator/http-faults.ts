@@ -19,10 +19,31 @@ let faultCounter = 0;
 export type HttpFaultStatus = 429 | 500 | 401;
 
 /** Each provider's words for each fault: [Anthropic error type, Gemini status, OpenAI type, OpenAI code, message]. */
-const FAULTS: Record<HttpFaultStatus, { anthropic: string; gemini: string; openaiType: string; openaiCode: string | null; message: string }> = {
-  429: { anthropic: 'rate_limit_error', gemini: 'RESOURCE_EXHAUSTED', openaiType: 'requests', openaiCode: 'rate_limit_exceeded', message: 'Rate limit reached (emulated fault). Please retry.' },
-  500: { anthropic: 'api_error', gemini: 'INTERNAL', openaiType: 'server_error', openaiCode: null, message: 'The server had an error (emulated fault).' },
-  401: { anthropic: 'authentication_error', gemini: 'UNAUTHENTICATED', openaiType: 'invalid_request_error', openaiCode: 'invalid_api_key', message: 'Incorrect API key provided (emulated fault).' },
+const FAULTS: Record<
+  HttpFaultStatus,
+  { anthropic: string; gemini: string; openaiType: string; openaiCode: string | null; message: string }
+> = {
+  429: {
+    anthropic: 'rate_limit_error',
+    gemini: 'RESOURCE_EXHAUSTED',
+    openaiType: 'requests',
+    openaiCode: 'rate_limit_exceeded',
+    message: 'Rate limit reached (emulated fault). Please retry.',
+  },
+  500: {
+    anthropic: 'api_error',
+    gemini: 'INTERNAL',
+    openaiType: 'server_error',
+    openaiCode: null,
+    message: 'The server had an error (emulated fault).',
+  },
+  401: {
+    anthropic: 'authentication_error',
+    gemini: 'UNAUTHENTICATED',
+    openaiType: 'invalid_request_error',
+    openaiCode: 'invalid_api_key',
+    message: 'Incorrect API key provided (emulated fault).',
+  },
 };
 
 function faultResponse(c: Context, status: HttpFaultStatus): Response {

@@ -65,7 +65,11 @@ export function responseFormatProblem(responseFormat: unknown): FormatProblem | 
   const spec = responseFormat.json_schema;
   const param = 'body.response_format.json_schema.name';
   if (!isObject(spec)) {
-    return { code: 'missing_required_parameter', message: "Missing required parameter: 'response_format.json_schema'.", param: 'body.response_format.json_schema' };
+    return {
+      code: 'missing_required_parameter',
+      message: "Missing required parameter: 'response_format.json_schema'.",
+      param: 'body.response_format.json_schema',
+    };
   }
   const name = spec.name;
   if (typeof name !== 'string' || name === '') {
@@ -89,7 +93,11 @@ export function responseFormatProblem(responseFormat: unknown): FormatProblem | 
   const prefix = `Invalid schema for response_format '${name}': `;
   if (spec.schema.type !== 'object') {
     const got = JSON.stringify(spec.schema.type ?? (spec.schema.anyOf ? 'anyOf' : null));
-    return { code: 'invalid_json_schema', message: `${prefix}schema must be a JSON Schema of 'type: "object"', got 'type: ${got}'.`, param: 'body.response_format' };
+    return {
+      code: 'invalid_json_schema',
+      message: `${prefix}schema must be a JSON Schema of 'type: "object"', got 'type: ${got}'.`,
+      param: 'body.response_format',
+    };
   }
   const violation = strictViolation(spec.schema, []);
   return violation ? { code: 'invalid_json_schema', message: prefix + violation, param: 'body.response_format' } : undefined;

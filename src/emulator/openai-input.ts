@@ -133,12 +133,7 @@ export function parseBatchInput(text: string, endpoint: string): ParsedBatchInpu
       return fail('invalid_method', `Line ${line}: 'method' must be 'POST'.`, line, 'method');
     }
     if (parsed.url !== endpoint) {
-      return fail(
-        'invalid_url',
-        `Line ${line}: 'url' is '${String(parsed.url)}' but the batch endpoint is '${endpoint}'.`,
-        line,
-        'url',
-      );
+      return fail('invalid_url', `Line ${line}: 'url' is '${String(parsed.url)}' but the batch endpoint is '${endpoint}'.`, line, 'url');
     }
     const body = parsed.body;
     if (!isObject(body) || typeof body.model !== 'string' || body.model === '') {

@@ -14,7 +14,7 @@ const seconds = (ms: number | undefined): number | null => (ms === undefined ? n
 function stableHex(seed: string, length = 24): string {
   let out = '';
   // Chain each block on the previous one so the blocks don't share digits.
-  for (let block = seed; out.length < length; ) {
+  for (let block = seed; out.length < length;) {
     block = fnv1a(`${block}#${out.length}`).toString(16).padStart(8, '0');
     out += block;
   }
@@ -93,7 +93,11 @@ export function resultLine(batch: EmulatedBatch, result: EmulatedItemResult, cre
     case 'ok':
       return {
         file: 'output' as const,
-        line: { ...base, response: { status_code: 200, request_id: requestId, body: chatCompletion(batch, result, createdMs) }, error: null },
+        line: {
+          ...base,
+          response: { status_code: 200, request_id: requestId, body: chatCompletion(batch, result, createdMs) },
+          error: null,
+        },
       };
     case 'error':
       return {

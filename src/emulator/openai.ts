@@ -31,7 +31,14 @@ function isOpenAIPath(path: string): boolean {
   return /^\/v1\/(files|batches)(\/|$)/.test(path);
 }
 
-function fail(c: Context, status: ContentfulStatusCode, message: string, type: string, param: string | null = null, code: string | null = null) {
+function fail(
+  c: Context,
+  status: ContentfulStatusCode,
+  message: string,
+  type: string,
+  param: string | null = null,
+  code: string | null = null,
+) {
   return c.json(errorBody(message, type, param, code), status);
 }
 
@@ -81,7 +88,14 @@ export function openaiRoutes(engine: BatchEngine): Hono {
     c.header('x-request-id', `req_emulator_${String(requestCounter).padStart(8, '0')}`);
     const auth = c.req.header('authorization') ?? '';
     if (!/^Bearer\s+\S+/i.test(auth)) {
-      return fail(c, 401, 'You didn\'t provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).', 'invalid_request_error', null, 'missing_api_key');
+      return fail(
+        c,
+        401,
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        'invalid_request_error',
+        null,
+        'missing_api_key',
+      );
     }
     return next();
   });
@@ -184,7 +198,8 @@ export function openaiRoutes(engine: BatchEngine): Hono {
     const { input_file_id: inputFileId, endpoint, completion_window: window, metadata } = body;
 
     // Request-level problems are answered synchronously with 400, as the real API does for its params.
-    if (typeof inputFileId !== 'string') return invalid(c, "Missing required parameter: 'input_file_id'.", 'input_file_id', 'missing_required_parameter');
+    if (typeof inputFileId !== 'string')
+      return invalid(c, "Missing required parameter: 'input_file_id'.", 'input_file_id', 'missing_required_parameter');
     if (typeof endpoint !== 'string' || !KNOWN_ENDPOINTS.includes(endpoint)) {
       return invalid(c, `Invalid value for 'endpoint': expected one of ${KNOWN_ENDPOINTS.join(', ')}.`, 'endpoint');
     }

@@ -53,7 +53,9 @@ export function buildApp(engine: BatchEngine): Hono {
   app.route('/', openaiRoutes(engine));
   app.notFound(notFoundResponse);
   // A bug in a route must still answer JSON, or SDKs report a confusing parse error.
-  app.onError((err, c) => c.json({ error: { message: `Emulator error: ${err.message}`, type: 'server_error', param: null, code: null } }, 500));
+  app.onError((err, c) =>
+    c.json({ error: { message: `Emulator error: ${err.message}`, type: 'server_error', param: null, code: null } }, 500),
+  );
   return app;
 }
 

@@ -85,8 +85,20 @@ export function toRawResult(line: MessageBatchIndividualResponse): RawItemResult
       };
     }
     case 'canceled':
-      return { customId, kind: 'error', errorType: 'cancelled', message: 'The batch was cancelled before this request ran.', retryable: false };
+      return {
+        customId,
+        kind: 'error',
+        errorType: 'cancelled',
+        message: 'The batch was cancelled before this request ran.',
+        retryable: false,
+      };
     case 'expired':
-      return { customId, kind: 'error', errorType: 'expired', message: 'The batch expired (24 h) before this request ran.', retryable: true };
+      return {
+        customId,
+        kind: 'error',
+        errorType: 'expired',
+        message: 'The batch expired (24 h) before this request ran.',
+        retryable: true,
+      };
   }
 }

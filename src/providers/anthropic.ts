@@ -41,7 +41,15 @@ import { batchRequestBytes, sharedParams, toBatchRequest, type ChunkShape } from
 import { sentinelId, sentinelRequest } from './anthropic-sentinel';
 import { toProviderStatus } from './anthropic-status';
 import { SubmitMemory } from './submit-memory';
-import type { ChunkSpec, ProviderAdapter, ProviderBatchStatus, ProviderEndpoint, RawItemResult, SubmitContext, SubmitResult } from './types';
+import type {
+  ChunkSpec,
+  ProviderAdapter,
+  ProviderBatchStatus,
+  ProviderEndpoint,
+  RawItemResult,
+  SubmitContext,
+  SubmitResult,
+} from './types';
 
 export { AnthropicBatchMismatchError } from './anthropic-adopt';
 
@@ -131,7 +139,15 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
 
     async *results(batchId, chunk): AsyncIterable<RawItemResult> {
       try {
-        yield* verifiedResults(client, batchId, chunk.requests, chunk.proof ?? sentinelId(chunk.tag), undefined, chunk.onLine, chunk.signal);
+        yield* verifiedResults(
+          client,
+          batchId,
+          chunk.requests,
+          chunk.proof ?? sentinelId(chunk.tag),
+          undefined,
+          chunk.onLine,
+          chunk.signal,
+        );
       } catch (err) {
         // Not ours after all: the next submit of that tag must not adopt it again from memory.
         if (err instanceof AnthropicBatchMismatchError) memory.forget(batchId);

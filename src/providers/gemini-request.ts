@@ -76,7 +76,8 @@ export function inputLine(request: PreparedRequest, config: GenerationConfig): s
   let system: string | undefined;
   for (const m of request.messages) {
     if (m.role === 'system') system = system === undefined ? m.content : `${system}\n\n${m.content}`;
-    else contents += `${contents ? ',' : ''}{"role":"${m.role === 'assistant' ? 'model' : 'user'}","parts":[{"text":${JSON.stringify(m.content)}}]}`;
+    else
+      contents += `${contents ? ',' : ''}{"role":"${m.role === 'assistant' ? 'model' : 'user'}","parts":[{"text":${JSON.stringify(m.content)}}]}`;
   }
   const instruction = system ? `,"systemInstruction":{"parts":[{"text":${JSON.stringify(system)}}]}` : '';
   return `{"key":${JSON.stringify(request.customId)},"request":{"contents":[${contents}]${instruction},"generationConfig":${configJson(config)}}}\n`;

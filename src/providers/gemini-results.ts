@@ -87,5 +87,11 @@ export function decodeResponse(customId: string, response: ResponseShape): RawIt
 export function decodeItem(customId: string, item: { response?: unknown; error?: unknown }): RawItemResult {
   if (item.error) return decodeError(customId, item.error as ErrorShape);
   if (item.response) return decodeResponse(customId, item.response as ResponseShape);
-  return { customId, kind: 'error', errorType: 'provider_error', message: 'Gemini returned neither a response nor an error', retryable: true };
+  return {
+    customId,
+    kind: 'error',
+    errorType: 'provider_error',
+    message: 'Gemini returned neither a response nor an error',
+    retryable: true,
+  };
 }

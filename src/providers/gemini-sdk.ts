@@ -7,7 +7,6 @@
  */
 import type * as GenAI from '@google/genai' with { 'resolution-mode': 'import' };
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const genai = require('@google/genai') as typeof GenAI;
 
 export const GoogleGenAI = genai.GoogleGenAI;

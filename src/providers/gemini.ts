@@ -30,7 +30,15 @@ import { decodeItem } from './gemini-results';
 import { malformedLine } from './malformed-line';
 import { toBatchState, toProviderStatus } from './gemini-status';
 import { SubmitMemory } from './submit-memory';
-import type { ChunkSpec, ProviderAdapter, ProviderBatchStatus, ProviderEndpoint, RawItemResult, SubmitContext, SubmitResult } from './types';
+import type {
+  ChunkSpec,
+  ProviderAdapter,
+  ProviderBatchStatus,
+  ProviderEndpoint,
+  RawItemResult,
+  SubmitContext,
+  SubmitResult,
+} from './types';
 
 /** Inline requests must stay under 20 MB in total; 10 MB leaves room for encoding differences. */
 export const DEFAULT_INLINE_MAX_BYTES = 10 * 1024 * 1024;
@@ -112,7 +120,10 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
       chunk.requests.map((r) => inputLine(r, config)),
       { type: 'application/jsonl' },
     );
-    const file = await ai.files.upload({ file: blob, config: { mimeType: 'application/jsonl', displayName: chunk.tag, ...abortable(signal) } });
+    const file = await ai.files.upload({
+      file: blob,
+      config: { mimeType: 'application/jsonl', displayName: chunk.tag, ...abortable(signal) },
+    });
     if (!file.name) throw new Error('Gemini accepted the upload but returned no file name');
     return file.name;
   }
@@ -167,7 +178,8 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
     async cancel(batchId, opts) {
       const op = await ai.rawBatch(batchId, opts?.signal);
       // Ended already: nothing to cancel (and no error for a cancel that raced the end).
-      if (!isTerminalBatchState(toBatchState(op.metadata?.state))) await ai.batches.cancel({ name: batchId, config: abortable(opts?.signal) });
+      if (!isTerminalBatchState(toBatchState(op.metadata?.state)))
+        await ai.batches.cancel({ name: batchId, config: abortable(opts?.signal) });
     },
 
     async *results(batchId, chunk): AsyncIterable<RawItemResult> {

@@ -6,7 +6,15 @@ import { createOnce, retryAfterFromHeaders } from './create-once';
 import { ListingWindow } from './listing-window';
 import { inputLine, readOutputLine, sharedBody, type ChunkShape } from './openai-lines';
 import { SubmitMemory } from './submit-memory';
-import type { ChunkSpec, ProviderAdapter, ProviderBatchStatus, ProviderEndpoint, RawItemResult, SubmitContext, SubmitResult } from './types';
+import type {
+  ChunkSpec,
+  ProviderAdapter,
+  ProviderBatchStatus,
+  ProviderEndpoint,
+  RawItemResult,
+  SubmitContext,
+  SubmitResult,
+} from './types';
 
 /** Metadata key holding the idempotency tag (job + attempt + chunk) on every batch durabatch creates. */
 export const TAG_KEY = 'durabatch_tag';
@@ -60,7 +68,10 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
     // An upload repeated by a retry leaves an unused file behind (it expires), never a billed batch.
     const file = await client.files.create(
       {
-        file: jsonlFile(chunk.requests.map((r) => inputLine(r, body)), `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`),
+        file: jsonlFile(
+          chunk.requests.map((r) => inputLine(r, body)),
+          `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`,
+        ),
         purpose: 'batch',
         expires_after: { anchor: 'created_at', seconds: INPUT_FILE_TTL_S },
       },

@@ -1,11 +1,4 @@
-import type {
-  BatchState,
-  GenerationParams,
-  ItemErrorType,
-  PreparedRequest,
-  ProviderName,
-  Usage,
-} from '../types';
+import type { BatchState, GenerationParams, ItemErrorType, PreparedRequest, ProviderName, Usage } from '../types';
 
 /** A provider's hard limits for one batch; chunks are planned against them. */
 export interface ProviderLimits {
@@ -114,7 +107,10 @@ export interface ProviderAdapter {
    * The batch a stopped submit of this chunk may have created (found by its tag; Anthropic: by its
    * sentinel), or undefined. Only looks; never creates.
    */
-  findSubmission(chunk: { tag: string; requestCount: number }, ctx: Pick<SubmitContext, 'firstTryAtMs' | 'signal'>): Promise<string | undefined>;
+  findSubmission(
+    chunk: { tag: string; requestCount: number },
+    ctx: Pick<SubmitContext, 'firstTryAtMs' | 'signal'>,
+  ): Promise<string | undefined>;
   status(batchId: string, opts?: CallOptions): Promise<ProviderBatchStatus>;
   cancel(batchId: string, opts?: CallOptions): Promise<void>;
   /**

@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { acceptsNull } from './openai-strict';
 import type { JsonSchema } from './to-json-schema';
 
-export type DecodeResult =
-  | { ok: true; data: unknown }
-  | { ok: false; type: 'invalid_json' | 'schema_mismatch'; message: string };
+export type DecodeResult = { ok: true; data: unknown } | { ok: false; type: 'invalid_json' | 'schema_mismatch'; message: string };
 
 /** Bounds the walk over recursive ($ref) schemas; deeper values are left for zod to judge. */
 const MAX_DEPTH = 64;
@@ -18,7 +16,11 @@ export function decodeStructured(text: string, schema: z.ZodType, canonical: Jso
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return { ok: false, type: 'invalid_json', message: `not JSON: ${(err as Error).message}; text starts ${JSON.stringify(text.slice(0, 80))}` };
+    return {
+      ok: false,
+      type: 'invalid_json',
+      message: `not JSON: ${(err as Error).message}; text starts ${JSON.stringify(text.slice(0, 80))}`,
+    };
   }
   const parsed = schema.safeParse(dropNullOptionals(value, canonical, canonical));
   if (parsed.success) return { ok: true, data: parsed.data };
@@ -177,14 +179,22 @@ function typeAllows(type: unknown, value: unknown): boolean {
   const types = Array.isArray(type) ? type : [type];
   return types.some((t) => {
     switch (t) {
-      case 'null': return value === null;
-      case 'boolean': return typeof value === 'boolean';
-      case 'string': return typeof value === 'string';
-      case 'number': return typeof value === 'number';
-      case 'integer': return Number.isInteger(value);
-      case 'array': return Array.isArray(value);
-      case 'object': return value !== null && typeof value === 'object' && !Array.isArray(value);
-      default: return true;
+      case 'null':
+        return value === null;
+      case 'boolean':
+        return typeof value === 'boolean';
+      case 'string':
+        return typeof value === 'string';
+      case 'number':
+        return typeof value === 'number';
+      case 'integer':
+        return Number.isInteger(value);
+      case 'array':
+        return Array.isArray(value);
+      case 'object':
+        return value !== null && typeof value === 'object' && !Array.isArray(value);
+      default:
+        return true;
     }
   });
 }
@@ -204,7 +214,7 @@ const regexCache = new Map<string, RegExp | null>();
 /** zod emits JS regex sources; one this engine cannot compile is left for zod to judge. */
 function safeRegExp(pattern: string): RegExp | null {
   if (!regexCache.has(pattern)) {
-    let re: RegExp | null = null;
+    let re: RegExp | null;
     try {
       re = new RegExp(pattern);
     } catch {

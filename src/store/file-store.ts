@@ -6,16 +6,7 @@ import { createInterface } from 'node:readline';
 import { flattenBatches } from './flatten-batches';
 import { lineBatches } from './line-batches';
 import { jobPath } from './safe-path';
-import type {
-  JobMeta,
-  JobStore,
-  OutcomeWriter,
-  RequestSetInfo,
-  RequestWriter,
-  StoreIdentity,
-  StoredOutcome,
-  StoredRequest,
-} from './types';
+import type { JobMeta, JobStore, OutcomeWriter, RequestSetInfo, RequestWriter, StoreIdentity, StoredOutcome, StoredRequest } from './types';
 
 /**
  * The embedded default store: a directory, for one host (or a shared volume).
@@ -140,12 +131,24 @@ export class FileJobStore implements JobStore {
     }
   }
 
-  readAttemptIds(jobId: string, set: string, attempt: number, from: number, count: number): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'>> {
+  readAttemptIds(
+    jobId: string,
+    set: string,
+    attempt: number,
+    from: number,
+    count: number,
+  ): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'>> {
     return flattenBatches(() => this.attemptIdBatches(jobId, set, attempt, from, count));
   }
 
   /** The IDs a batch of lines (one read) at a time: no per-line stream or readline events. */
-  private async *attemptIdBatches(jobId: string, set: string, attempt: number, from: number, count: number): AsyncGenerator<Array<Pick<StoredRequest, 'idx' | 'customId'>>> {
+  private async *attemptIdBatches(
+    jobId: string,
+    set: string,
+    attempt: number,
+    from: number,
+    count: number,
+  ): AsyncGenerator<Array<Pick<StoredRequest, 'idx' | 'customId'>>> {
     const base = attempt === 1 ? this.setFile(jobId, set, 'items') : this.jobDir(jobId, 'attempts', `a${attempt}`);
     for await (const lines of readLineRangeBatches(base, from, count)) yield lines.map(idsOf);
   }

@@ -124,9 +124,7 @@ export async function migrate(client: ClientBase): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('durabatch_schema', 0))`);
-    const { rows } = await client.query<{ present: boolean }>(
-      `SELECT to_regclass('durabatch_schema_version') IS NOT NULL AS present`,
-    );
+    const { rows } = await client.query<{ present: boolean }>(`SELECT to_regclass('durabatch_schema_version') IS NOT NULL AS present`);
     let applied = 0;
     if (rows[0].present) {
       const res = await client.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM durabatch_schema_version');

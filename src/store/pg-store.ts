@@ -5,16 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { flattenBatches } from './flatten-batches';
 import { migrate } from './pg-schema';
 import type { ItemError } from '../types';
-import type {
-  JobMeta,
-  JobStore,
-  OutcomeWriter,
-  RequestSetInfo,
-  RequestWriter,
-  StoreIdentity,
-  StoredOutcome,
-  StoredRequest,
-} from './types';
+import type { JobMeta, JobStore, OutcomeWriter, RequestSetInfo, RequestWriter, StoreIdentity, StoredOutcome, StoredRequest } from './types';
 
 /** Rows per query when reading: bounded memory per page, few enough round trips. */
 const PAGE = 2000;
@@ -59,10 +50,9 @@ export class PgJobStore implements JobStore {
 
   async openRequestWriter(jobId: string): Promise<RequestWriter> {
     const { session, value: setId } = await Session.begin(this.pool, async (client) => {
-      const { rows } = await client.query<{ set_id: string }>(
-        'INSERT INTO durabatch_request_sets (job_id) VALUES ($1) RETURNING set_id',
-        [jobId],
-      );
+      const { rows } = await client.query<{ set_id: string }>('INSERT INTO durabatch_request_sets (job_id) VALUES ($1) RETURNING set_id', [
+        jobId,
+      ]);
       return rows[0].set_id;
     });
     return new PgRequestWriter(session, jobId, setId);
@@ -111,7 +101,13 @@ export class PgJobStore implements JobStore {
     return flattenBatches(() => this.pagedItems(jobId, set, attempt, from, count, true)) as AsyncIterable<StoredRequest>;
   }
 
-  readAttemptIds(jobId: string, set: string, attempt: number, from: number, count: number): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'>> {
+  readAttemptIds(
+    jobId: string,
+    set: string,
+    attempt: number,
+    from: number,
+    count: number,
+  ): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'>> {
     return flattenBatches(() => this.pagedItems(jobId, set, attempt, from, count, false));
   }
 
@@ -132,7 +128,7 @@ export class PgJobStore implements JobStore {
     // Positions have no gaps, so each page is a window of the next PAGE positions: a bounded range
     // scan whatever the table's statistics say (an open-ended range with LIMIT was planned as a
     // scan and sort of everything to the end, per page, on a freshly loaded table).
-    for (let lo = from; lo < end; ) {
+    for (let lo = from; lo < end;) {
       const hi = Math.min(lo + PAGE, end);
       const { rows } =
         attempt === 1
@@ -147,7 +143,10 @@ export class PgJobStore implements JobStore {
                WHERE a.job_id = $2 AND a.attempt = $3 AND a.pos >= $4 AND a.pos < $5 ORDER BY a.pos`,
               [setId, jobId, attempt, lo, hi],
             );
-      if (rows.length) yield rows.map((r) => (withMessages ? { idx: r.idx, customId: r.custom_id, messages: r.messages } : { idx: r.idx, customId: r.custom_id }));
+      if (rows.length)
+        yield rows.map((r) =>
+          withMessages ? { idx: r.idx, customId: r.custom_id, messages: r.messages } : { idx: r.idx, customId: r.custom_id },
+        );
       if (rows.length < hi - lo) return;
       lo = hi;
     }
@@ -181,7 +180,7 @@ export class PgJobStore implements JobStore {
              l.data::text AS data, l.input_tokens, l.output_tokens
       FROM page LEFT JOIN latest l ON $4::boolean IS NULL OR l.ok = $4::boolean
       ORDER BY l.idx`;
-    for (let after = -1; ; ) {
+    for (let after = -1; ;) {
       const { rows } = await this.pool.query<OutcomeRow & { last: number | null; n: number }>(sql, [jobId, after, PAGE, ok]);
       const { last, n } = rows[0];
       for (const r of rows) if (r.idx !== null) yield toOutcome(r);
@@ -222,8 +221,12 @@ export class PgJobStore implements JobStore {
     const setId = parseSet(set);
     const found =
       setId !== undefined &&
-      (await db.query(`SELECT 1 FROM durabatch_request_sets WHERE set_id = $1 AND job_id = $2 AND digest IS NOT NULL ${lock}`, [setId, jobId]))
-        .rowCount;
+      (
+        await db.query(`SELECT 1 FROM durabatch_request_sets WHERE set_id = $1 AND job_id = $2 AND digest IS NOT NULL ${lock}`, [
+          setId,
+          jobId,
+        ])
+      ).rowCount;
     if (!found) throw new Error(`request set ${set} of job ${jobId} is not in ${this.identity.url}`);
     return setId;
   }
@@ -316,7 +319,8 @@ class PgRequestWriter implements RequestWriter {
 
   async commit(summary: { count: number; bytes: number; digest: string }, meta: JobMeta): Promise<RequestSetInfo> {
     return this.session.end(async (client) => {
-      if (summary.count !== this.next) throw new Error(`request writer of job ${this.jobId}: commit of ${summary.count} requests after writing ${this.next}`);
+      if (summary.count !== this.next)
+        throw new Error(`request writer of job ${this.jobId}: commit of ${summary.count} requests after writing ${this.next}`);
       const existing = await this.findByDigest(client, summary.digest);
       if (existing) {
         await client.query('ROLLBACK');
@@ -387,7 +391,8 @@ class PgOutcomeWriter implements OutcomeWriter {
       const rows = new Map<number, string>();
       const replaced: number[] = [];
       for (const o of outcomes) {
-        if (o.attempt !== this.attempt) throw new Error(`outcome writer of job ${this.jobId} attempt ${this.attempt}: got an outcome of attempt ${o.attempt}`);
+        if (o.attempt !== this.attempt)
+          throw new Error(`outcome writer of job ${this.jobId} attempt ${this.attempt}: got an outcome of attempt ${o.attempt}`);
         const before = this.written.get(o.idx);
         if (before === true && !o.ok) continue; // a failure never replaces a success
         // Copied by an earlier group: that row goes before this one is copied.
@@ -424,15 +429,24 @@ function outcomeLine(o: StoredOutcome): string {
   const error = o.error;
   const usage = o.usage;
   return (
-    String(o.idx) + '\t' +
-    copyText(o.customId) + '\t' +
-    copyBool(o.ok) + '\t' +
-    copyBool(o.retryable) + '\t' +
-    copyOptional(error?.type) + '\t' +
-    copyOptional(error?.message) + '\t' +
-    (o.data === undefined ? NUL : copyText(JSON.stringify(o.data))) + '\t' +
-    copyInt(usage?.inputTokens) + '\t' +
-    copyInt(usage?.outputTokens) + '\n'
+    String(o.idx) +
+    '\t' +
+    copyText(o.customId) +
+    '\t' +
+    copyBool(o.ok) +
+    '\t' +
+    copyBool(o.retryable) +
+    '\t' +
+    copyOptional(error?.type) +
+    '\t' +
+    copyOptional(error?.message) +
+    '\t' +
+    (o.data === undefined ? NUL : copyText(JSON.stringify(o.data))) +
+    '\t' +
+    copyInt(usage?.inputTokens) +
+    '\t' +
+    copyInt(usage?.outputTokens) +
+    '\n'
   );
 }
 

@@ -7,7 +7,8 @@ import { JOB_ID } from './types';
  * anything outside it, since the store removes job directories.
  */
 export function jobPath(root: string, jobId: string, ...parts: string[]): string {
-  if (!JOB_ID.test(jobId)) throw new Error(`job ID ${JSON.stringify(jobId)} is not valid: it must start with a letter or digit (A-Z a-z 0-9 . _ -)`);
+  if (!JOB_ID.test(jobId))
+    throw new Error(`job ID ${JSON.stringify(jobId)} is not valid: it must start with a letter or digit (A-Z a-z 0-9 . _ -)`);
   const base = resolve(root);
   const path = resolve(base, jobId, ...parts);
   if (!path.startsWith(base + sep)) throw new Error(`job ID ${JSON.stringify(jobId)} leads outside the store (${base})`);

@@ -107,7 +107,13 @@ export interface JobStore {
    */
   readAttemptItems(jobId: string, set: string, attempt: number, from: number, count?: number): AsyncIterable<StoredRequest>;
   /** The same items' positions and custom IDs only (what reading results needs): no messages read or parsed. */
-  readAttemptIds(jobId: string, set: string, attempt: number, from: number, count: number): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'>>;
+  readAttemptIds(
+    jobId: string,
+    set: string,
+    attempt: number,
+    from: number,
+    count: number,
+  ): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'>>;
 
   // ── outcomes ───────────────────────────────────────────────────────────────────────────────
   openOutcomeWriter(jobId: string, attempt: number, chunk: number): Promise<OutcomeWriter>;

@@ -56,7 +56,9 @@ export async function createDurabatchWorker(options: DurabatchWorkerOptions): Pr
  * Bundles workflow sources here rather than in Worker.create, whose bundler logs webpack's
  * ~20-line report at INFO on every start; warnings and errors still show.
  */
-async function quietly(source: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>): Promise<Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>> {
+async function quietly(
+  source: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>,
+): Promise<Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>> {
   if (!source.workflowsPath) return source;
   return { workflowBundle: await bundleWorkflowCode({ workflowsPath: source.workflowsPath, logger: new DefaultLogger('WARN') }) };
 }

@@ -13,9 +13,7 @@ export const PREBUILT_BUNDLE = join(__dirname, '..', '..', 'workflow-bundle.js')
  * else the sources, bundled at start (a checkout running under tsx, where a dist/ bundle could be
  * stale against the sources being edited).
  */
-export function workflowSource(
-  given?: WorkerOptions['workflowBundle'],
-): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+export function workflowSource(given?: WorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   if (given) return { workflowBundle: given };
   if (__filename.endsWith('.js') && existsSync(PREBUILT_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
   return { workflowsPath: WORKFLOWS_PATH };

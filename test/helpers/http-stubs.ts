@@ -61,7 +61,10 @@ export async function hangingServer(): Promise<HangingServer> {
  * ends with `/results` (an Anthropic results file). The Host header goes through unchanged, so
  * the emulator's results_url points back at the proxy and the SDK fetches the file through it.
  */
-export async function resultsRewritingProxy(target: string, rewrite: (body: string) => string): Promise<{ url: string; close(): Promise<void> }> {
+export async function resultsRewritingProxy(
+  target: string,
+  rewrite: (body: string) => string,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const upstream = request(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (answer) => {
       if (!req.url?.split('?')[0]!.endsWith('/results')) {

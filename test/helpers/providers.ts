@@ -26,16 +26,44 @@ export interface ProviderProfile {
 }
 
 export const PROFILES: ProviderProfile[] = [
-  { label: 'openai', provider: 'openai', model: EXAMPLE_MODELS.openai, batchId: /^batch_/, expiryKeepsFinished: true, batchFailureType: 'batch_failed', unknownModel: { items: 'batch_failed', attempts: 2 } },
-  { label: 'anthropic', provider: 'anthropic', model: EXAMPLE_MODELS.anthropic, batchId: /^msgbatch_/, expiryKeepsFinished: true, batchFailureType: 'provider_error', unknownModel: { items: 'provider_error', attempts: 1 } },
-  { label: 'gemini', provider: 'gemini', model: EXAMPLE_MODELS.gemini, batchId: /^batches\//, expiryKeepsFinished: false, batchFailureType: 'batch_failed', unknownModel: 'job fails' },
+  {
+    label: 'openai',
+    provider: 'openai',
+    model: EXAMPLE_MODELS.openai,
+    batchId: /^batch_/,
+    expiryKeepsFinished: true,
+    batchFailureType: 'batch_failed',
+    unknownModel: { items: 'batch_failed', attempts: 2 },
+  },
+  {
+    label: 'anthropic',
+    provider: 'anthropic',
+    model: EXAMPLE_MODELS.anthropic,
+    batchId: /^msgbatch_/,
+    expiryKeepsFinished: true,
+    batchFailureType: 'provider_error',
+    unknownModel: { items: 'provider_error', attempts: 1 },
+  },
+  {
+    label: 'gemini',
+    provider: 'gemini',
+    model: EXAMPLE_MODELS.gemini,
+    batchId: /^batches\//,
+    expiryKeepsFinished: false,
+    batchFailureType: 'batch_failed',
+    unknownModel: 'job fails',
+  },
 ];
 
 /**
  * Gemini's other input path: every chunk over 1 byte inline, i.e. all of them, goes up as a JSONL file
  * (resumable upload from memory) and its answers come back as a responses file.
  */
-export const GEMINI_FILE_PROFILE: ProviderProfile = { ...PROFILES[2], label: 'gemini (JSONL file input)', worker: { gemini: { inlineMaxBytes: 1 } } };
+export const GEMINI_FILE_PROFILE: ProviderProfile = {
+  ...PROFILES[2],
+  label: 'gemini (JSONL file input)',
+  worker: { gemini: { inlineMaxBytes: 1 } },
+};
 
 /** The emulator's record of a provider batch, by the ID the adapter reported. */
 export function emulatedBatch(env: TestEnv, batchId: string): EmulatedBatch {
@@ -47,5 +75,10 @@ export function emulatedBatch(env: TestEnv, batchId: string): EmulatedBatch {
 /** Batches the emulator created, per tag: each must be 1 (no duplicates). */
 export function creations(env: TestEnv): { total: number; duplicates: string[] } {
   const { batchesCreated, byTag } = env.emulator.stats();
-  return { total: batchesCreated, duplicates: Object.entries(byTag).filter(([, n]) => n > 1).map(([t]) => t) };
+  return {
+    total: batchesCreated,
+    duplicates: Object.entries(byTag)
+      .filter(([, n]) => n > 1)
+      .map(([t]) => t),
+  };
 }

@@ -7,7 +7,11 @@ import type { PreparedRequest } from '../../src/types';
 import { ALREADY_CHECKED, writeRequests } from '../../src/write-requests';
 
 /** A new directory store holding `requests` as job `jobId`'s request set. */
-export async function storeWithRequests(jobId: string, requests: PreparedRequest[], store?: JobStore): Promise<{ store: JobStore; source: RequestsRef }> {
+export async function storeWithRequests(
+  jobId: string,
+  requests: PreparedRequest[],
+  store?: JobStore,
+): Promise<{ store: JobStore; source: RequestsRef }> {
   const s = store ?? (await FileJobStore.open(await mkdtemp(join(tmpdir(), 'durabatch-store-'))));
   const source = await writeRequests(s, jobId, requests, ALREADY_CHECKED, { provider: 'openai', model: 'm', schemaName: 'User' });
   return { store: s, source };

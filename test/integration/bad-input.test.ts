@@ -37,7 +37,12 @@ describe('bad input is rejected before any provider call', () => {
     await rejected({ requests: [[{ role: 'system', content: 'only a system prompt' }]] }, /request 0 .*no user message/);
     await rejected({ requests: [[{ role: 'robot', content: 'hi' }]] }, /unknown role "robot" \(use system, user or assistant\)/);
     await rejected(
-      { requests: [{ customId: 'a', messages: USER_REQUESTS[0] }, { customId: 'a', messages: USER_REQUESTS[1] }] },
+      {
+        requests: [
+          { customId: 'a', messages: USER_REQUESTS[0] },
+          { customId: 'a', messages: USER_REQUESTS[1] },
+        ],
+      },
       /duplicate customId "a" \(also used by request 0\)/,
     );
     await rejected({ requests: [{ customId: 'x'.repeat(600), messages: USER_REQUESTS[0] }] }, /at most 512 characters/);
@@ -91,19 +96,43 @@ describe('bad input is rejected before any provider call', () => {
       retryOn: DEFAULT_RETRY_ON,
       timing: DEFAULT_TIMING,
     };
-    const handle = await env.client.workflow.start('batchJobWorkflow', { taskQueue: env.taskQueue, workflowId: input.jobId, args: [input] });
+    const handle = await env.client.workflow.start('batchJobWorkflow', {
+      taskQueue: env.taskQueue,
+      workflowId: input.jobId,
+      args: [input],
+    });
     const job = durabatch.getJob(handle.workflowId);
     await assert.rejects(job.result(), /job raw-start failed: invalid batch job:\n {2}- request 0 \("r"\): has no user message/);
 
-    const unknownSchema = { ...input, jobId: 'raw-unknown-schema', schemaName: 'Nope', requests: [{ customId: 'r', messages: USER_REQUESTS[0] }] };
-    await env.client.workflow.start('batchJobWorkflow', { taskQueue: env.taskQueue, workflowId: unknownSchema.jobId, args: [unknownSchema] });
+    const unknownSchema = {
+      ...input,
+      jobId: 'raw-unknown-schema',
+      schemaName: 'Nope',
+      requests: [{ customId: 'r', messages: USER_REQUESTS[0] }],
+    };
+    await env.client.workflow.start('batchJobWorkflow', {
+      taskQueue: env.taskQueue,
+      workflowId: unknownSchema.jobId,
+      args: [unknownSchema],
+    });
     await assert.rejects(durabatch.getJob(unknownSchema.jobId).result(), /schema "Nope" is not registered on this worker/);
 
     // A job ID of "." or ".." fails before the store is touched: the other jobs' data stays.
-    const kept = await durabatch.start({ provider: 'openai', model: 'gpt-4o-mini', schema: User, requests: USER_REQUESTS, jobId: 'kept-job', timing: FAST_TIMING });
+    const kept = await durabatch.start({
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      schema: User,
+      requests: USER_REQUESTS,
+      jobId: 'kept-job',
+      timing: FAST_TIMING,
+    });
     await kept.result();
     for (const jobId of ['.', '..']) {
-      await env.client.workflow.start('batchJobWorkflow', { taskQueue: env.taskQueue, workflowId: jobId, args: [{ ...unknownSchema, jobId, schemaName: 'User' }] });
+      await env.client.workflow.start('batchJobWorkflow', {
+        taskQueue: env.taskQueue,
+        workflowId: jobId,
+        args: [{ ...unknownSchema, jobId, schemaName: 'User' }],
+      });
       await assert.rejects(durabatch.getJob(jobId).result(), /must be 1-200 characters .* starting with a letter or digit/);
     }
     assert.equal((await kept.allResults()).length, 3, 'the store still holds the other job');
@@ -111,7 +140,11 @@ describe('bad input is rejected before any provider call', () => {
 
     // Not retried forever: an unknown provider fails the job at once.
     const unknownProvider = { ...unknownSchema, jobId: 'raw-unknown-provider', schemaName: 'User', provider: 'acme' as never };
-    await env.client.workflow.start('batchJobWorkflow', { taskQueue: env.taskQueue, workflowId: unknownProvider.jobId, args: [unknownProvider] });
+    await env.client.workflow.start('batchJobWorkflow', {
+      taskQueue: env.taskQueue,
+      workflowId: unknownProvider.jobId,
+      args: [unknownProvider],
+    });
     await assert.rejects(durabatch.getJob(unknownProvider.jobId).result(), /unknown provider "acme" \(use openai, anthropic, gemini\)/);
     assert.equal(env.emulator.stats().batchesCreated, batchesBefore);
   });

@@ -9,7 +9,11 @@ describe('chaos: worker kills, create-window kills, dev server and emulator rest
     const line = summaryLine(report);
     console.log(line);
     assert.equal(report.jobs, 5, line);
-    assert.deepEqual([report.lost, report.duplicated, report.wrong, report.duplicateBatches, report.missingBatches], [0, 0, 0, 0, 0], `${line}\n${report.problems.join('\n')}`);
+    assert.deepEqual(
+      [report.lost, report.duplicated, report.wrong, report.duplicateBatches, report.missingBatches],
+      [0, 0, 0, 0, 0],
+      `${line}\n${report.problems.join('\n')}`,
+    );
     assert.ok(report.workerKills + report.createWindowKills + report.serverRestarts + report.faultWindows > 0, 'faults were injected');
     // Seed 2026's schedule restarts the emulator as its 3rd and 4th events, a few seconds in.
     assert.ok(report.emulatorRestarts >= 1, `the emulator was restarted: ${line}`);

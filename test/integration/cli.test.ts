@@ -62,7 +62,29 @@ describe('the durabatch CLI', () => {
   });
 
   const start = (jobId: string, requests: string, extra: string[] = []) =>
-    durabatch(env, home, ['start', '-r', '-', '-s', 'User', '-m', 'gpt-4o-mini', '--task-queue', env.taskQueue, '--job-id', jobId, '--poll', '100', '--poll-max', '400', ...extra], requests);
+    durabatch(
+      env,
+      home,
+      [
+        'start',
+        '-r',
+        '-',
+        '-s',
+        'User',
+        '-m',
+        'gpt-4o-mini',
+        '--task-queue',
+        env.taskQueue,
+        '--job-id',
+        jobId,
+        '--poll',
+        '100',
+        '--poll-max',
+        '400',
+        ...extra,
+      ],
+      requests,
+    );
 
   it('starts a job from JSONL on stdin, watches it to the end, and prints status and typed results', async () => {
     env.emulator.configure(FAST_FAULTS);
@@ -79,12 +101,18 @@ describe('the durabatch CLI', () => {
 
     const results = await durabatch(env, home, ['results', 'cli-job']);
     assert.equal(results.code, 0, results.stderr);
-    const outcomes = results.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(outcomes.map((o) => [o.customId, o.ok, o.data?.name]), [
-      ['request-0', true, 'John Doe'],
-      ['request-1', true, 'Jane Smith'],
-      ['request-2', true, 'Bob Wilson'],
-    ]);
+    const outcomes = results.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      outcomes.map((o) => [o.customId, o.ok, o.data?.name]),
+      [
+        ['request-0', true, 'John Doe'],
+        ['request-1', true, 'Jane Smith'],
+        ['request-2', true, 'Bob Wilson'],
+      ],
+    );
     // To a file, one kind only; from a directory that is not the job's store, a clear refusal.
     const out = join(home, 'ok.jsonl');
     const toFile = await durabatch(env, home, ['results', 'cli-job', '--out', out, '--only', 'ok']);
@@ -95,7 +123,10 @@ describe('the durabatch CLI', () => {
     assert.deepEqual([errorsOnly.code, errorsOnly.stdout], [0, '']);
     const elsewhere = await durabatch(env, home, ['results', 'cli-job', '--store', join(home, 'another-store')]);
     assert.equal(elsewhere.code, 4, 'not found in this store');
-    assert.match(elsewhere.stderr, /job cli-job was started with the job store .*store, but this client uses .*another-store: pass --store/);
+    assert.match(
+      elsewhere.stderr,
+      /job cli-job was started with the job store .*store, but this client uses .*another-store: pass --store/,
+    );
   });
 
   it('status --json, results --format csv, cancel of a finished job, and results that are not where they are looked for', async () => {
@@ -108,7 +139,14 @@ describe('the durabatch CLI', () => {
     assert.equal(csv.code, 0, csv.stderr);
     const rows = csv.stdout.trim().split('\n');
     assert.equal(rows[0], 'id,ok,value,error_type,error_message,attempts');
-    assert.deepEqual(rows.slice(1).map((r) => r.split(',').slice(0, 2)), [['request-0', 'true'], ['request-1', 'true'], ['request-2', 'true']]);
+    assert.deepEqual(
+      rows.slice(1).map((r) => r.split(',').slice(0, 2)),
+      [
+        ['request-0', 'true'],
+        ['request-1', 'true'],
+        ['request-2', 'true'],
+      ],
+    );
     assert.match(rows[1]!, /^request-0,true,"\{""name"":""John Doe"",.*\}",,,1$/);
 
     const cancel = await durabatch(env, home, ['cancel', 'cli-job']);
@@ -133,9 +171,15 @@ describe('the durabatch CLI', () => {
     assert.equal(cancelled.code, 0, cancelled.stderr);
     assert.match(cancelled.stdout, /cancel sent to cli-cancel/);
     const results = await durabatch(env, home, ['results', 'cli-cancel']);
-    const outcomes = results.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const outcomes = results.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(outcomes.length, 3);
-    assert.ok(outcomes.some((o) => !o.ok && o.error.type === 'cancelled'), results.stdout);
+    assert.ok(
+      outcomes.some((o) => !o.ok && o.error.type === 'cancelled'),
+      results.stdout,
+    );
     assert.equal(JSON.parse((await durabatch(env, home, ['status', 'cli-cancel', '--json'])).stdout).phase, 'cancelled');
   });
 
@@ -154,18 +198,34 @@ describe('the durabatch CLI', () => {
   });
 
   it('says flag problems in flag terms, all at once, before connecting', async () => {
-    const pollMax = await durabatch(env, home, ['start', '-r', '-', '-s', 'User', '-m', 'gpt-4o-mini', '--poll-max', '1000'], jsonl(USER_REQUESTS));
+    const pollMax = await durabatch(
+      env,
+      home,
+      ['start', '-r', '-', '-s', 'User', '-m', 'gpt-4o-mini', '--poll-max', '1000'],
+      jsonl(USER_REQUESTS),
+    );
     assert.equal(pollMax.code, 2);
     assert.match(pollMax.stderr, /- --poll-max \(1000 ms\) must be at least --poll \(30000 ms, the default\)/);
     assert.doesNotMatch(pollMax.stderr, /timing\./);
 
     // A duplicate ID does not hide --max-attempts 0; nor does the missing server (nothing connects).
     const requests = join(home, 'dupes.jsonl');
-    await writeFile(requests, `\uFEFF${jsonl([{ customId: 'a', messages: USER_REQUESTS[0] }, { customId: 'a', messages: USER_REQUESTS[1] }])}`);
+    await writeFile(
+      requests,
+      `\uFEFF${jsonl([
+        { customId: 'a', messages: USER_REQUESTS[0] },
+        { customId: 'a', messages: USER_REQUESTS[1] },
+      ])}`,
+    );
     const closed = `127.0.0.1:${await freePort()}`;
-    const both = await collect(spawnCli(['start', '-r', requests, '-s', 'User', '-m', 'gpt-4o-mini', '--max-attempts', '0'], { home, address: closed }));
+    const both = await collect(
+      spawnCli(['start', '-r', requests, '-s', 'User', '-m', 'gpt-4o-mini', '--max-attempts', '0'], { home, address: closed }),
+    );
     assert.equal(both.code, 2, both.stderr);
-    assert.match(both.stderr, /- --max-attempts \(0\) must be a whole number >= 1\n {2}- .*dupes\.jsonl line 2: duplicate customId "a" \(also on line 1\)/);
+    assert.match(
+      both.stderr,
+      /- --max-attempts \(0\) must be a whole number >= 1\n {2}- .*dupes\.jsonl line 2: duplicate customId "a" \(also on line 1\)/,
+    );
   });
 
   it('an unknown job is "no job", exit 4, for every job command', async () => {
@@ -181,10 +241,31 @@ describe('the durabatch CLI', () => {
     // The CLI knows a schema the worker was not given: the job fails in its first step.
     const batchesBefore = env.emulator.stats().batchesCreated;
     const module = join(home, 'other-schemas.cjs');
-    await writeFile(module, `const { z } = require(${JSON.stringify(require.resolve('zod'))});\nexports.schemas = { Pet: z.object({ name: z.string() }) };\n`);
+    await writeFile(
+      module,
+      `const { z } = require(${JSON.stringify(require.resolve('zod'))});\nexports.schemas = { Pet: z.object({ name: z.string() }) };\n`,
+    );
     const run = await durabatch(
-      env, home,
-      ['start', '-r', '-', '-s', 'Pet', '-m', 'gpt-4o-mini', '--schemas', module, '--task-queue', env.taskQueue, '--job-id', 'cli-fails', '--poll', '100', '--watch'],
+      env,
+      home,
+      [
+        'start',
+        '-r',
+        '-',
+        '-s',
+        'Pet',
+        '-m',
+        'gpt-4o-mini',
+        '--schemas',
+        module,
+        '--task-queue',
+        env.taskQueue,
+        '--job-id',
+        'cli-fails',
+        '--poll',
+        '100',
+        '--watch',
+      ],
       jsonl([[{ role: 'user', content: 'Rex the dog' }]]),
     );
     assert.equal(run.code, 1, run.stdout);
@@ -213,7 +294,10 @@ describe('the durabatch CLI', () => {
       const rows = await list('--phase', 'failed');
       return rows.some((r) => r.jobId === 'cli-fails') && rows;
     });
-    assert.ok(failed.every((r) => r.phase === 'failed'), JSON.stringify(failed));
+    assert.ok(
+      failed.every((r) => r.phase === 'failed'),
+      JSON.stringify(failed),
+    );
     const completed = await list('--phase', 'completed');
     assert.ok(completed.some((r) => r.jobId === 'cli-job'));
     assert.ok(!completed.some((r) => r.jobId === 'cli-fails' || r.jobId === 'cli-cancel'), JSON.stringify(completed));
@@ -224,8 +308,14 @@ describe('the durabatch CLI', () => {
     assert.equal(human.code, 0, human.stderr);
     const lines = human.stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^ID +PROVIDER +MODEL +PHASE +ITEMS +AGE$/);
-    assert.ok(lines.some((l) => /^cli-fails +openai +gpt-4o-mini +failed +1 +\d+[smhd]$/.test(l)), human.stdout);
-    assert.ok(lines.every((l) => l.length <= 80), human.stdout);
+    assert.ok(
+      lines.some((l) => /^cli-fails +openai +gpt-4o-mini +failed +1 +\d+[smhd]$/.test(l)),
+      human.stdout,
+    );
+    assert.ok(
+      lines.every((l) => l.length <= 80),
+      human.stdout,
+    );
   });
 
   it('watch: a bar in 80 columns; Ctrl-C leaves the job running, says how to cancel it, exits 130', async () => {
@@ -258,10 +348,18 @@ describe('the durabatch CLI', () => {
     try {
       const started = await server('start', '--ui-port', uiPort);
       assert.equal(started.code, 0, started.stderr);
-      assert.match(started.stdout, new RegExp(`^dev server started at ${address} \\(pid \\d+\\)\n {2}Web UI +http://localhost:${uiPort}\n`));
+      assert.match(
+        started.stdout,
+        new RegExp(`^dev server started at ${address} \\(pid \\d+\\)\n {2}Web UI +http://localhost:${uiPort}\n`),
+      );
       const status = await server('status');
       assert.equal(status.code, 0, status.stderr);
-      assert.match(status.stdout, new RegExp(`^dev server running at ${address} \\(pid \\d+, since .*\\)\n {2}Web UI +http://localhost:${uiPort}\n {2}database +.*temporal\\.db`));
+      assert.match(
+        status.stdout,
+        new RegExp(
+          `^dev server running at ${address} \\(pid \\d+, since .*\\)\n {2}Web UI +http://localhost:${uiPort}\n {2}database +.*temporal\\.db`,
+        ),
+      );
       assert.match((await server('start', '--ui-port', uiPort)).stdout, /already running/);
       assert.match((await server('stop')).stdout, /dev server stopped/);
       const gone = await server('status');
@@ -283,10 +381,23 @@ describe('the durabatch CLI', () => {
     dev.stdout!.on('data', (d: Buffer) => (stdout += d));
     try {
       await waitFor('dev to be up', async () => stdout.includes('Ctrl-C stops everything'), 60_000);
-      assert.match(stdout, new RegExp(`Temporal +${address} \\(database .*temporal\\.db\\)\n {2}Web UI +http://localhost:\\d+\n {2}emulator +http://127\\.0\\.0\\.1:\\d+`));
-      assert.ok(stdout.includes(`| durabatch --address ${address} \\\n      start -r - -s User -m gpt-4o-mini --poll 1000 --task-queue cli-dev --watch`), stdout);
+      assert.match(
+        stdout,
+        new RegExp(
+          `Temporal +${address} \\(database .*temporal\\.db\\)\n {2}Web UI +http://localhost:\\d+\n {2}emulator +http://127\\.0\\.0\\.1:\\d+`,
+        ),
+      );
+      assert.ok(
+        stdout.includes(
+          `| durabatch --address ${address} \\\n      start -r - -s User -m gpt-4o-mini --poll 1000 --task-queue cli-dev --watch`,
+        ),
+        stdout,
+      );
       const job = await collect(
-        spawnCli(['start', '-r', '-', '-s', 'User', '-m', 'gpt-4o-mini', '--task-queue', 'cli-dev', '--poll', '100', '--watch'], { home: devHome, address }),
+        spawnCli(['start', '-r', '-', '-s', 'User', '-m', 'gpt-4o-mini', '--task-queue', 'cli-dev', '--poll', '100', '--watch'], {
+          home: devHome,
+          address,
+        }),
         jsonl([USER_REQUESTS[0]]),
       );
       assert.equal(job.code, 0, job.stderr);
@@ -312,7 +423,10 @@ describe('the durabatch CLI', () => {
     const run = await collect(spawnCli(['status', 'cli-job'], { home, address: null, env: { TEMPORAL_ADDRESS: closed } }));
     const took = Date.now() - began;
     assert.equal(run.code, 3, run.stderr);
-    assert.ok(run.stderr.includes(`cannot reach Temporal at ${closed} (connection refused): start one with \`durabatch server start\``), run.stderr);
+    assert.ok(
+      run.stderr.includes(`cannot reach Temporal at ${closed} (connection refused): start one with \`durabatch server start\``),
+      run.stderr,
+    );
     assert.match(run.stderr, /TEMPORAL_ADDRESS/);
     assert.ok(took < 5000, `took ${took} ms`);
   });

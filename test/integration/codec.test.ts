@@ -48,7 +48,9 @@ function readable(json: string): { text: string; bytes: Buffer[] } {
     else if (v && typeof v === 'object') Object.values(v).forEach(walk);
   };
   walk(JSON.parse(json));
-  const bytes = strings.filter((s) => s.length >= 4 && s.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(s)).map((s) => Buffer.from(s, 'base64'));
+  const bytes = strings
+    .filter((s) => s.length >= 4 && s.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(s))
+    .map((s) => Buffer.from(s, 'base64'));
   return { text: [json, ...bytes.map((b) => b.toString('utf8'))].join('\n'), bytes: [Buffer.from(json), ...bytes] };
 }
 
@@ -74,7 +76,11 @@ function assertKeyAbsent(json: string, what: string) {
   for (const form of [KEY_B64, KEY_B64.replace(/=+$/, ''), KEY_RAW.toString('hex'), Buffer.from(KEY_B64).toString('base64')]) {
     assert.equal(text.includes(form), false, `${what}: key material must not be in history`);
   }
-  assert.equal(bytes.some((b) => b.includes(KEY_RAW)), false, `${what}: raw key bytes must not be in history`);
+  assert.equal(
+    bytes.some((b) => b.includes(KEY_RAW)),
+    false,
+    `${what}: raw key bytes must not be in history`,
+  );
 }
 
 const inlineInput = (jobId: string) => ({
@@ -104,12 +110,22 @@ describe('payload encryption: nothing of a job is readable in Temporal history',
 
   // Not execFileSync: with --codec-endpoint the CLI calls the codec server in this process, whose event loop must run.
   const history = async (env: TestEnv, jobId: string, extra: string[] = []) =>
-    (await promisify(execFile)(cli, ['workflow', 'show', '--workflow-id', jobId, '--address', env.server.address, '--output', 'json', ...extra], { maxBuffer: 1 << 26, timeout: 60_000 })).stdout;
+    (
+      await promisify(execFile)(
+        cli,
+        ['workflow', 'show', '--workflow-id', jobId, '--address', env.server.address, '--output', 'json', ...extra],
+        { maxBuffer: 1 << 26, timeout: 60_000 },
+      )
+    ).stdout;
 
   /** Runs the same two jobs (inline through the Temporal client, and through durabatch.start); returns their histories. */
   async function runJobs(env: TestEnv, prefix: string) {
     const inlineId = `${prefix}-inline`;
-    const handle = await env.client.workflow.start('batchJobWorkflow', { taskQueue: env.taskQueue, workflowId: inlineId, args: [inlineInput(inlineId)] });
+    const handle = await env.client.workflow.start('batchJobWorkflow', {
+      taskQueue: env.taskQueue,
+      workflowId: inlineId,
+      args: [inlineInput(inlineId)],
+    });
     const inlineJob = env.durabatch.getJob(handle.workflowId);
     const startedJob = await env.durabatch.start({
       jobId: `${prefix}-started`,
@@ -120,7 +136,10 @@ describe('payload encryption: nothing of a job is readable in Temporal history',
       maxTokens: 150,
       timing: FAST_TIMING,
     });
-    for (const [kind, job] of [['inline', inlineJob], ['started', startedJob]] as const) {
+    for (const [kind, job] of [
+      ['inline', inlineJob],
+      ['started', startedJob],
+    ] as const) {
       const summary = await job.result();
       assert.equal(summary.phase, 'completed');
       assert.equal(summary.counts.succeeded, PEOPLE[kind].length);
@@ -141,7 +160,10 @@ describe('payload encryption: nothing of a job is readable in Temporal history',
     let codecServer: CodecServer | undefined;
     try {
       const { inline, started, inlineId } = await runJobs(env, 'enc');
-      for (const [kind, json] of [['inline', inline], ['started', started]] as const) {
+      for (const [kind, json] of [
+        ['inline', inline],
+        ['started', started],
+      ] as const) {
         const { text } = readable(json);
         assert.ok(text.includes(ENCRYPTED_ENCODING) && text.includes(KEY_ID), `${kind}: payloads are encrypted and name their key`);
         const forbidden = [
@@ -153,7 +175,10 @@ describe('payload encryption: nothing of a job is readable in Temporal history',
         for (const s of forbidden) assert.equal(text.includes(s), false, `${kind}: "${s}" must not be readable in history`);
         assertKeyAbsent(json, kind);
         // What stays plain: search attributes (phase, provider, item count, patch IDs) and the SDK's patch markers.
-        const plain = plainPayloads(json).filter((p) => !/\.searchAttributes\.indexedFields\.\w+$|\.markerRecordedEventAttributes\.details\.patch-data\.payloads\[\d+\]$/.test(p.path));
+        const plain = plainPayloads(json).filter(
+          (p) =>
+            !/\.searchAttributes\.indexedFields\.\w+$|\.markerRecordedEventAttributes\.details\.patch-data\.payloads\[\d+\]$/.test(p.path),
+        );
         assert.deepEqual(plain, [], `${kind}: every other payload is encrypted`);
       }
 

@@ -29,13 +29,22 @@ describe('a long job continues as new and loses nothing', () => {
     const summary = await job.result();
     assert.equal(summary.phase, 'completed');
     assert.deepEqual(summary.counts, { total: 4, succeeded: 4, failed: 0, pending: 0 });
-    assert.deepEqual(summary.chunks.map((c) => [c.attempt, c.items, c.succeeded]), [[1, 4, 3], [2, 1, 1]]);
+    assert.deepEqual(
+      summary.chunks.map((c) => [c.attempt, c.items, c.succeeded]),
+      [
+        [1, 4, 3],
+        [2, 1, 1],
+      ],
+    );
     assert.equal(env.emulator.stats().batchesCreated, 2, 'no batch re-created by a new run');
 
     const runs = [];
     for await (const wf of env.client.workflow.list({ query: `WorkflowId = "long-job"` })) runs.push(wf.status.name);
     assert.ok(runs.length >= 3, `expected several runs, saw ${runs.length}`);
     assert.equal(runs.filter((s) => s === 'CONTINUED_AS_NEW').length, runs.length - 1);
-    assert.deepEqual((await job.allResults()).map((r) => r.attempts), [1, 1, 2, 1]);
+    assert.deepEqual(
+      (await job.allResults()).map((r) => r.attempts),
+      [1, 1, 2, 1],
+    );
   });
 });

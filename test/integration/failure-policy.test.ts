@@ -19,7 +19,15 @@ describe('failure policy: status tells the truth, cancel reaches every state', (
   });
 
   const start = (jobId: string, extra: Record<string, unknown> = {}) =>
-    env.durabatch.start({ jobId, provider: 'openai', model: 'gpt-4o-mini', schema: User, requests: userRequests(3), timing: FAST_TIMING, ...extra });
+    env.durabatch.start({
+      jobId,
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      schema: User,
+      requests: userRequests(3),
+      timing: FAST_TIMING,
+      ...extra,
+    });
 
   it('with no worker polling, status answers at once from Temporal and says so; a worker then runs the job', async () => {
     const job = await start('no-worker-yet');
@@ -54,7 +62,10 @@ describe('failure policy: status tells the truth, cancel reaches every state', (
     await new Promise((r) => setTimeout(r, 1200));
     await env.client.workflow.getHandle(job.jobId).cancel();
     const results = await job.allResults();
-    assert.deepEqual(results.map((r) => (r.ok ? 'ok' : r.error.type)), ['cancelled', 'cancelled', 'cancelled']);
+    assert.deepEqual(
+      results.map((r) => (r.ok ? 'ok' : r.error.type)),
+      ['cancelled', 'cancelled', 'cancelled'],
+    );
     assert.equal((await env.client.workflow.getHandle(job.jobId).describe()).status.name, 'CANCELLED');
     assert.equal(creations(env).total, 0);
   });
@@ -80,7 +91,10 @@ describe('failure policy: status tells the truth, cancel reaches every state', (
     const chunk = summary.chunks[0]!;
     assert.ok(chunk.batchId, 'the batch the stopped submit made is on record');
     assert.ok(['cancelling', 'cancelled'].includes(env.emulator.engine.phase(emulatedBatch(env, chunk.batchId))));
-    assert.deepEqual((await job.allResults()).map((r) => (r.ok ? 'ok' : r.error.type)), ['cancelled', 'cancelled', 'cancelled']);
+    assert.deepEqual(
+      (await job.allResults()).map((r) => (r.ok ? 'ok' : r.error.type)),
+      ['cancelled', 'cancelled', 'cancelled'],
+    );
     assert.deepEqual(creations(env), { total: 1, duplicates: [] });
     const history = await env.client.workflow.getHandle(job.jobId).fetchHistory();
     const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);

@@ -19,7 +19,9 @@ describe('history is bounded by chunks and polls, never by items', () => {
   });
 
   const history = (jobId: string) => {
-    const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', jobId, '--address', env.server.address, '--output', 'json'], { maxBuffer: 1 << 28 }).toString();
+    const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', jobId, '--address', env.server.address, '--output', 'json'], {
+      maxBuffer: 1 << 28,
+    }).toString();
     return { json, events: (JSON.parse(json) as { events: unknown[] }).events.length, bytes: Buffer.byteLength(json) };
   };
 
@@ -28,7 +30,14 @@ describe('history is bounded by chunks and polls, never by items', () => {
     // The same polls for both: the poll interval is longer than the processing time.
     const timing = { pollInitialMs: 1000, pollMaxMs: 1000, heartbeatTimeoutMs: 10_000 };
     const run = async (jobId: string, n: number) => {
-      const job = await env.durabatch.start({ jobId, provider: 'openai', model: 'gpt-4o-mini', schema: User, requests: userRequests(n), timing });
+      const job = await env.durabatch.start({
+        jobId,
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        schema: User,
+        requests: userRequests(n),
+        timing,
+      });
       const summary = await job.result();
       assert.equal(summary.counts.succeeded, n);
       return history(jobId);
@@ -47,13 +56,40 @@ describe('history is bounded by chunks and polls, never by items', () => {
     const handle = await env.client.workflow.start('batchJobWorkflow', {
       taskQueue: env.taskQueue,
       workflowId: 'inline-too-big',
-      args: [{ jobId: 'inline-too-big', provider: 'openai', model: 'gpt-4o-mini', schemaName: 'User', requests, params: {}, maxAttempts: 1, retryOn: [], timing: { pollInitialMs: 100, pollMaxMs: 100, pollFactor: 1, heartbeatTimeoutMs: 2000 } }],
+      args: [
+        {
+          jobId: 'inline-too-big',
+          provider: 'openai',
+          model: 'gpt-4o-mini',
+          schemaName: 'User',
+          requests,
+          params: {},
+          maxAttempts: 1,
+          retryOn: [],
+          timing: { pollInitialMs: 100, pollMaxMs: 100, pollFactor: 1, heartbeatTimeoutMs: 2000 },
+        },
+      ],
     });
-    await assert.rejects(env.durabatch.getJob(handle.workflowId).result(), /carries \d+ bytes of requests inline; at most 65536 may travel that way: start the job with durabatch start/);
+    await assert.rejects(
+      env.durabatch.getJob(handle.workflowId).result(),
+      /carries \d+ bytes of requests inline; at most 65536 may travel that way: start the job with durabatch start/,
+    );
     const small = await env.client.workflow.start('batchJobWorkflow', {
       taskQueue: env.taskQueue,
       workflowId: 'inline-small',
-      args: [{ jobId: 'inline-small', provider: 'openai', model: 'gpt-4o-mini', schemaName: 'User', requests: userRequests(3), params: {}, maxAttempts: 1, retryOn: [], timing: { pollInitialMs: 100, pollMaxMs: 400, pollFactor: 1.5, heartbeatTimeoutMs: 2000 } }],
+      args: [
+        {
+          jobId: 'inline-small',
+          provider: 'openai',
+          model: 'gpt-4o-mini',
+          schemaName: 'User',
+          requests: userRequests(3),
+          params: {},
+          maxAttempts: 1,
+          retryOn: [],
+          timing: { pollInitialMs: 100, pollMaxMs: 400, pollFactor: 1.5, heartbeatTimeoutMs: 2000 },
+        },
+      ],
     });
     const job = env.durabatch.getJob(small.workflowId);
     assert.equal((await job.result()).counts.succeeded, 3);

@@ -28,7 +28,10 @@ describe('job IDs', () => {
     const again = await start('same-job');
     assert.equal(again.jobId, first.jobId);
     const results = await again.allResults();
-    assert.deepEqual(results.map((r) => r.ok), [true, true, true]);
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [true, true, true],
+    );
 
     const afterEnd = await start('same-job');
     assert.deepEqual(await afterEnd.allResults(), results);

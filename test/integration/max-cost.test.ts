@@ -37,7 +37,11 @@ describe('maxCostUsd', () => {
     for (const r of requests) digest.add(r);
     assert.equal(await env.store.requestSet(jobId, digest.summary().digest.slice(0, 32)), undefined, 'no request set');
     const left = await readdir(env.store.describe(jobId)).catch(() => []);
-    assert.deepEqual(left.filter((f) => f === 'sets' || f.startsWith('.staging')), [], `nothing half-written: ${left}`);
+    assert.deepEqual(
+      left.filter((f) => f === 'sets' || f.startsWith('.staging')),
+      [],
+      `nothing half-written: ${left}`,
+    );
     assert.equal(env.emulator.stats().batchesCreated, 0, 'no provider call');
   }
 
@@ -47,7 +51,13 @@ describe('maxCostUsd', () => {
     // The limit is the bound of the first 2,500 requests: crossed after the first group of 2,000 was written to the store.
     const prices = await env.durabatch.prices();
     const jsonSchema = toCanonicalJsonSchema(User, 'User');
-    const first = await estimateJobCost(requests.slice(0, 2500), { provider: 'openai', model: 'gpt-4o-mini', maxTokens: 200, prices, jsonSchema });
+    const first = await estimateJobCost(requests.slice(0, 2500), {
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      maxTokens: 200,
+      prices,
+      jsonSchema,
+    });
     const limit = first.usd as number;
 
     let read = 0;
@@ -71,7 +81,10 @@ describe('maxCostUsd', () => {
       return true;
     });
     assert.equal(read, 3000, 'the requests were read once, to the end');
-    assert.ok(midway.some((f) => f.startsWith('.staging')), `the first group was being written when the limit was crossed: ${midway}`);
+    assert.ok(
+      midway.some((f) => f.startsWith('.staging')),
+      `the first group was being written when the limit was crossed: ${midway}`,
+    );
     await assertNothingLeft(jobId, requests);
   });
 
@@ -86,12 +99,15 @@ describe('maxCostUsd', () => {
     });
     // With a price for it (the start's own prices, laid over the client's), the model is estimated: here, over a tiny limit.
     const prices = { openai: { 'gpt-acme': { inputPerMTok: 1000, outputPerMTok: 1000 } } };
-    await assert.rejects(env.durabatch.start({ ...job, model: 'gpt-acme-1', jobId, requests, maxCostUsd: 0.01, prices }), (err: unknown) => {
-      assert.ok(err instanceof CostLimitError);
-      assert.equal(err.reason, 'over-limit');
-      assert.equal(err.estimate.price?.entry, 'gpt-acme');
-      return true;
-    });
+    await assert.rejects(
+      env.durabatch.start({ ...job, model: 'gpt-acme-1', jobId, requests, maxCostUsd: 0.01, prices }),
+      (err: unknown) => {
+        assert.ok(err instanceof CostLimitError);
+        assert.equal(err.reason, 'over-limit');
+        assert.equal(err.estimate.price?.entry, 'gpt-acme');
+        return true;
+      },
+    );
     await assert.rejects(env.durabatch.start({ ...job, jobId, requests, maxCostUsd: -1 }), (err: unknown) => {
       assert.ok(err instanceof InvalidJobError);
       assert.match(err.message, /maxCostUsd must be a number of USD above 0/);
@@ -102,16 +118,28 @@ describe('maxCostUsd', () => {
 
   it('runs a job under the limit; its status prices the usage, within the estimate', async () => {
     let estimate: JobCostEstimate | undefined;
-    const handle = await env.durabatch.start({ ...job, jobId: 'cheap', requests: USER_REQUESTS, maxCostUsd: 0.01, onEstimate: (e) => (estimate = e) });
+    const handle = await env.durabatch.start({
+      ...job,
+      jobId: 'cheap',
+      requests: USER_REQUESTS,
+      maxCostUsd: 0.01,
+      onEstimate: (e) => (estimate = e),
+    });
     assert.ok(estimate && typeof estimate.usd === 'number' && estimate.usd <= 0.01, 'the estimate was reported before the start');
     const results = await handle.allResults();
-    assert.deepEqual(results.map((r) => r.ok), [true, true, true]);
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [true, true, true],
+    );
     const status = await handle.status();
     assert.equal(status.phase, 'completed');
     assert.ok(status.usage.inputTokens > 0);
     assert.equal(status.estimatedCostUsd, costOfUsage(status.usage, 'openai', 'gpt-4o-mini'));
     assert.ok((status.estimatedCostUsd as number) > 0);
-    assert.ok(status.usage.inputTokens <= estimate.inputTokens, `estimated ${estimate.inputTokens} input tokens, used ${status.usage.inputTokens}`);
+    assert.ok(
+      status.usage.inputTokens <= estimate.inputTokens,
+      `estimated ${estimate.inputTokens} input tokens, used ${status.usage.inputTokens}`,
+    );
     assert.ok((status.estimatedCostUsd as number) <= estimate.usd, 'the bound held');
   });
 });

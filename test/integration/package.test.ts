@@ -97,7 +97,13 @@ describe('the packed package', () => {
   it('runs a job with plain node on a worker started by the installed bin', async () => {
     const queue = `pack-${Math.random().toString(36).slice(2, 8)}`;
     const store = join(work, 'store');
-    const envVars = { ...process.env, TEMPORAL_ADDRESS: env.server.address, DURABATCH_STORE: store, DURABATCH_HOME: join(work, 'home'), QUEUE: queue };
+    const envVars = {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.server.address,
+      DURABATCH_STORE: store,
+      DURABATCH_HOME: join(work, 'home'),
+      QUEUE: queue,
+    };
     const bin = join(app, 'node_modules', '.bin', 'durabatch');
     const started = Date.now();
     worker = spawn(bin, ['worker', '--emulator', env.emulator.url, '--schemas', './schemas.mjs', '--task-queue', queue], {
@@ -109,8 +115,13 @@ describe('the packed package', () => {
     worker.stderr!.on('data', (d: Buffer) => (workerLog += d));
     await new Promise<void>((resolve, reject) => {
       const timer = setInterval(() => {
-        if (/worker on task queue/.test(workerLog)) (clearInterval(timer), resolve());
-        else if (worker!.exitCode !== null) (clearInterval(timer), reject(new Error(`worker exited: ${workerLog}`)));
+        if (/worker on task queue/.test(workerLog)) {
+          clearInterval(timer);
+          resolve();
+        } else if (worker!.exitCode !== null) {
+          clearInterval(timer);
+          reject(new Error(`worker exited: ${workerLog}`));
+        }
       }, 50);
     });
     const readyMs = Date.now() - started;
@@ -122,7 +133,10 @@ describe('the packed package', () => {
       { id: 'request-0', ok: true, age: results[0]!.age },
       { id: 'request-1', ok: true, age: results[1]!.age },
     ]);
-    assert.ok(results.every((r) => typeof r.age === 'number'), 'typed, validated answers');
+    assert.ok(
+      results.every((r) => typeof r.age === 'number'),
+      'typed, validated answers',
+    );
 
     const viaBin = await run(bin, ['results', 'packaged-job'], { cwd: app, env: envVars });
     assert.equal(viaBin.stdout.trim().split('\n').length, 2, 'the installed bin reads the same store');
@@ -135,8 +149,14 @@ describe('the packed package', () => {
       join(app, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true,
-          skipLibCheck: true, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')],
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules', '@types')],
         },
         files: ['typed.mts'],
       }),

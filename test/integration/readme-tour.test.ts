@@ -81,7 +81,10 @@ describe("the README's five-minute tour", () => {
 
   it('runs every command of the tour as written', async () => {
     const devBlock = blocks.find((b) => b.dev)!;
-    const line = devBlock.code.split('\n').find((l) => l.includes('durabatch dev'))!.replace(/\s+#.*$/, '');
+    const line = devBlock.code
+      .split('\n')
+      .find((l) => l.includes('durabatch dev'))!
+      .replace(/\s+#.*$/, '');
     const ports = `--ui-port ${await freePort()} --emulator-port ${await freePort()}`;
     // Its own process group, as a terminal's foreground job: Ctrl-C (SIGINT) reaches npx and the CLI alike.
     dev = spawn('bash', ['-c', `exec ${line} ${ports}`], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

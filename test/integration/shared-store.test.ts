@@ -43,7 +43,14 @@ describe('one PostgreSQL store, two workers on "different hosts"', () => {
   it('a worker killed mid-job: the other finishes it, re-submitted failures included, every request accounted for', async () => {
     env.emulator.configure({ ...FAST_FAULTS, processingMs: 1500, itemFaults: [{ match: 'item-1*', fault: 'invalid_json', times: 1 }] });
     const a = await host('a');
-    const job = await env.durabatch.start({ jobId: 'shared-pg', provider: 'openai', model: 'gpt-4o-mini', schema: User, requests: userRequests(40), timing: FAST_TIMING });
+    const job = await env.durabatch.start({
+      jobId: 'shared-pg',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      schema: User,
+      requests: userRequests(40),
+      timing: FAST_TIMING,
+    });
     await waitFor('polling', async () => (await job.status()).phase === 'polling');
     await host('b'); // joins while A works, then is the only one left
     await killHard(a);
@@ -52,7 +59,11 @@ describe('one PostgreSQL store, two workers on "different hosts"', () => {
     assert.equal(summary.phase, 'completed');
     assert.deepEqual(summary.counts, { total: 40, succeeded: 40, failed: 0, pending: 0 });
     const results = await job.allResults();
-    assert.deepEqual(results.map((r) => r.customId), userRequests(40).map((r) => r.customId), 'every request, in request order');
+    assert.deepEqual(
+      results.map((r) => r.customId),
+      userRequests(40).map((r) => r.customId),
+      'every request, in request order',
+    );
     // item-1, item-10 .. item-19 failed once: attempt 2, planned and submitted after A was gone.
     const retried = results.filter((r) => r.attempts === 2).map((r) => r.customId);
     assert.deepEqual(retried, ['item-1', ...Array.from({ length: 10 }, (_, i) => `item-1${i}`)]);
@@ -80,7 +91,14 @@ describe('a worker or client on another store says so instead of reading nothing
   it('the worker fails the job at its first step, naming the store the job was started with; no provider call', async () => {
     env.emulator.configure(FAST_FAULTS);
     children.push(await startChildWorker(env, {}, { storeUrl: join(elsewhere, 'store') }));
-    const job = await env.durabatch.start({ jobId: 'wrong-store', provider: 'openai', model: 'gpt-4o-mini', schema: User, requests: userRequests(3), timing: FAST_TIMING });
+    const job = await env.durabatch.start({
+      jobId: 'wrong-store',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      schema: User,
+      requests: userRequests(3),
+      timing: FAST_TIMING,
+    });
     await assert.rejects(job.result(), (err: unknown) => {
       assert.ok(err instanceof JobFailedError);
       assert.equal(err.type, 'StoreMismatch');
@@ -94,7 +112,14 @@ describe('a worker or client on another store says so instead of reading nothing
 
   it('a client on another store refuses to read results rather than print none', async () => {
     await env.startWorker();
-    const job = await env.durabatch.start({ jobId: 'right-store', provider: 'openai', model: 'gpt-4o-mini', schema: User, requests: userRequests(3), timing: FAST_TIMING });
+    const job = await env.durabatch.start({
+      jobId: 'right-store',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      schema: User,
+      requests: userRequests(3),
+      timing: FAST_TIMING,
+    });
     await job.result();
     const otherStore = await openStore(join(elsewhere, 'client-store'));
     const stranger = new Durabatch(env.client, { schemas: testSchemas, taskQueue: env.taskQueue, store: otherStore });

@@ -29,7 +29,13 @@ before(async () => {
 after(() => server.close());
 
 const ref = (provider: ProviderName): JobRef => ({
-  jobId: 'j', provider, model: 'm', schemaName: 'User', params: {}, retryOn: DEFAULT_RETRY_ON, runId: '0196f00d-aaaa-7bbb-8ccc-123456789abc',
+  jobId: 'j',
+  provider,
+  model: 'm',
+  schemaName: 'User',
+  params: {},
+  retryOn: DEFAULT_RETRY_ON,
+  runId: '0196f00d-aaaa-7bbb-8ccc-123456789abc',
 });
 
 const ACTIVITIES: Array<{ name: string; run: (env: MockActivityEnvironment, provider: ProviderName) => Promise<unknown> }> = [
@@ -37,7 +43,15 @@ const ACTIVITIES: Array<{ name: string; run: (env: MockActivityEnvironment, prov
   { name: 'cancelBatches', run: (env, p) => env.run(createCancelBatches(deps), p, [BATCH[p]]) },
   {
     name: 'abandonSubmission',
-    run: (env, p) => env.run(createAbandonSubmission(deps), ref(p), { attempt: 1, index: 0, offset: 0, size: 1, tag: 'j/a1/c0', firstTryAtMs: Date.now() }),
+    run: (env, p) =>
+      env.run(createAbandonSubmission(deps), ref(p), {
+        attempt: 1,
+        index: 0,
+        offset: 0,
+        size: 1,
+        tag: 'j/a1/c0',
+        firstTryAtMs: Date.now(),
+      }),
   },
 ];
 

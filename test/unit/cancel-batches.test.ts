@@ -25,7 +25,8 @@ describe('cancelling a batch that ends meanwhile', () => {
 
   it('a 4xx for a batch still running, an auth error, a rate limit or a 5xx is a failure (retried by the activity)', async () => {
     await assert.rejects(cancelEndedTolerant(adapter(httpError(400), 'in_progress'), 'b'), /HTTP 400/);
-    for (const status of [401, 403, 429, 500]) await assert.rejects(cancelEndedTolerant(adapter(httpError(status), 'completed'), 'b'), new RegExp(`HTTP ${status}`));
+    for (const status of [401, 403, 429, 500])
+      await assert.rejects(cancelEndedTolerant(adapter(httpError(status), 'completed'), 'b'), new RegExp(`HTTP ${status}`));
   });
 
   it('hands the signal to the cancel and to the look after a 4xx, so a cancelled activity stops both', async () => {
@@ -42,6 +43,9 @@ describe('cancelling a batch that ends meanwhile', () => {
     } as unknown as ProviderAdapter;
     const signal = new AbortController().signal;
     await cancelEndedTolerant(watched, 'b', signal);
-    assert.deepEqual(seen, [['cancel', signal], ['status', signal]]);
+    assert.deepEqual(seen, [
+      ['cancel', signal],
+      ['status', signal],
+    ]);
   });
 });

@@ -27,7 +27,10 @@ describe('start flags in flag terms', () => {
   });
 
   it('lists every flag problem at once, numbers that do not parse included', async () => {
-    const plan = await planStart({ ...base, schema: 'Nope', model: '', maxAttempts: '0', maxTokens: 'lots', temperature: '3', poll: '5', requests: '/no/such/file' }, exampleSchemas);
+    const plan = await planStart(
+      { ...base, schema: 'Nope', model: '', maxAttempts: '0', maxTokens: 'lots', temperature: '3', poll: '5', requests: '/no/such/file' },
+      exampleSchemas,
+    );
     assert.deepEqual(plan.problems, [
       '--max-tokens (lots) must be a whole number',
       '--schema Nope: no such schema (have: User; --schemas MODULE loads others)',
@@ -62,13 +65,22 @@ describe('start flags in flag terms', () => {
   it('rewrites API messages and leaves other text alone', () => {
     const flags = { requests: '-', maxAttempts: 0 };
     assert.equal(inFlagTerms('maxAttempts must be a whole number >= 1', flags), '--max-attempts (0) must be a whole number >= 1');
-    assert.equal(inFlagTerms('requests is empty: a job needs at least one request', flags), '--requests stdin: has no requests (a job needs at least one)');
+    assert.equal(
+      inFlagTerms('requests is empty: a job needs at least one request', flags),
+      '--requests stdin: has no requests (a job needs at least one)',
+    );
     assert.equal(inFlagTerms('job ID "-x" must be 1-200 characters', flags), '--job-id "-x" must be 1-200 characters');
-    assert.equal(inFlagTerms('request "a b" is 300000 bytes; openai takes at most 200000 per batch', flags), 'stdin: request "a b" is 300000 bytes; openai takes at most 200000 per batch');
+    assert.equal(
+      inFlagTerms('request "a b" is 300000 bytes; openai takes at most 200000 per batch', flags),
+      'stdin: request "a b" is 300000 bytes; openai takes at most 200000 per batch',
+    );
     const lines = new RequestLines();
     lines.record(0, 1);
     lines.record(1, 4);
-    assert.equal(inFlagTerms('request 1 ("b"): message 0 content must be a string', flags, lines), 'stdin line 4 ("b"): message 0 content must be a string');
+    assert.equal(
+      inFlagTerms('request 1 ("b"): message 0 content must be a string', flags, lines),
+      'stdin line 4 ("b"): message 0 content must be a string',
+    );
     assert.equal(inFlagTerms('schema "X" cannot become JSON Schema', flags), 'schema "X" cannot become JSON Schema');
   });
 });

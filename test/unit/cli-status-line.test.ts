@@ -7,18 +7,34 @@ import type { ChunkState, JobStatus } from '../../src/job';
 
 function chunk(over: Partial<ChunkState> = {}): ChunkState {
   return {
-    attempt: 1, index: 0, offset: 0, items: 1000, state: 'in_progress', fetched: false,
-    succeeded: 0, failed: 0, retryable: 0, finalErrors: {}, retryableErrors: {},
-    batchId: 'batch_6741a2b3c4d5e6f7a8b9c0d1e2f3a4b5', providerStatus: 'in_progress',
+    attempt: 1,
+    index: 0,
+    offset: 0,
+    items: 1000,
+    state: 'in_progress',
+    fetched: false,
+    succeeded: 0,
+    failed: 0,
+    retryable: 0,
+    finalErrors: {},
+    retryableErrors: {},
+    batchId: 'batch_6741a2b3c4d5e6f7a8b9c0d1e2f3a4b5',
+    providerStatus: 'in_progress',
     ...over,
   };
 }
 
 function status(over: Partial<JobStatus> = {}): JobStatus {
   return {
-    jobId: 'batch-20250101T120000-abc123', provider: 'openai', model: 'gpt-4o-mini', phase: 'polling',
-    attempt: 1, maxAttempts: 3, counts: { total: 12_000, succeeded: 3_000, failed: 120, pending: 8_880 },
-    usage: { inputTokens: 1_234_567, outputTokens: 345_678 }, cancelRequested: false,
+    jobId: 'batch-20250101T120000-abc123',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    phase: 'polling',
+    attempt: 1,
+    maxAttempts: 3,
+    counts: { total: 12_000, succeeded: 3_000, failed: 120, pending: 8_880 },
+    usage: { inputTokens: 1_234_567, outputTokens: 345_678 },
+    cancelRequested: false,
     chunks: [chunk({ providerCounts: { total: 1000, succeeded: 400, failed: 5 } }), chunk({ index: 1, batchId: 'batch_ffff0000aaaa' })],
     ...over,
   };
@@ -41,15 +57,30 @@ describe('the status line', () => {
     for (const width of WIDTHS) {
       const line = formatStatusLine(s, width, 95);
       assert.ok(line.length <= width, `${line.length} > ${width}: ${line}`);
-      assertNoCutWords(line, ['polling', '1,234 failed', '120 failed', 'ETA 1m35s', 'attempt 1/3', 'a1/3', '1.2M in/346k out tok', '1.6M tok',
-        'batch_6741a2b3c4d5e6f7a8b9c0d1e2f3a4b5 (in_progress), batch_ffff0000aaaa (in_progress)', '2 batches in_progress', 'in_progress']);
+      assertNoCutWords(line, [
+        'polling',
+        '1,234 failed',
+        '120 failed',
+        'ETA 1m35s',
+        'attempt 1/3',
+        'a1/3',
+        '1.2M in/346k out tok',
+        '1.6M tok',
+        'batch_6741a2b3c4d5e6f7a8b9c0d1e2f3a4b5 (in_progress), batch_ffff0000aaaa (in_progress)',
+        '2 batches in_progress',
+        'in_progress',
+      ]);
     }
   });
 
   it('at 80 columns shows phase, bar, counts, failures, ETA, attempt and usage', () => {
-    const line = formatStatusLine(status({ counts: { total: 120, succeeded: 30, failed: 2, pending: 88 }, chunks: [chunk({ items: 90 })] }), 80, 95);
+    const line = formatStatusLine(
+      status({ counts: { total: 120, succeeded: 30, failed: 2, pending: 88 }, chunks: [chunk({ items: 90 })] }),
+      80,
+      95,
+    );
     assert.equal(line, 'polling    [████░░░░░░░░░░░░] 32/120  2 failed  ETA 1m35s  attempt 1/3  1.6M tok');
-    assert.match(formatStatusLine(status(), 132, 95), /attempt 1\/3  1\.2M in\/346k out tok/, 'wider: usage in full');
+    assert.match(formatStatusLine(status(), 132, 95), /attempt 1\/3 {2}1\.2M in\/346k out tok/, 'wider: usage in full');
     // Bigger numbers take room: the least important fields shrink first, then go.
     assert.equal(formatStatusLine(status(), 80, 95), 'polling    [█████░░░░░░░░░░░] 3,525/12,000  120 failed  ETA 1m35s  attempt 1/3');
   });
@@ -62,7 +93,9 @@ describe('the status line', () => {
   });
 
   it('a note is pointed at on the line and printed in full above it', () => {
-    const s = status({ note: 'no worker is polling task queue q: the job waits for one (start one with: durabatch worker --task-queue q)' });
+    const s = status({
+      note: 'no worker is polling task queue q: the job waits for one (start one with: durabatch worker --task-queue q)',
+    });
     const line = formatStatusLine(s, 80);
     assert.ok(line.length <= 80);
     assert.match(line, /waiting/);
@@ -70,7 +103,11 @@ describe('the status line', () => {
   });
 
   it('an ended job shows no ETA', () => {
-    const done = status({ phase: 'completed', counts: { total: 10, succeeded: 10, failed: 0, pending: 0 }, chunks: [chunk({ fetched: true, state: 'completed' })] });
+    const done = status({
+      phase: 'completed',
+      counts: { total: 10, succeeded: 10, failed: 0, pending: 0 },
+      chunks: [chunk({ fetched: true, state: 'completed' })],
+    });
     assert.doesNotMatch(formatStatusLine(done, 80, 5), /ETA/);
   });
 });
@@ -84,9 +121,19 @@ describe('fitting text', () => {
   });
 
   it('wraps without cutting words, continuation lines indented', () => {
-    const lines = wrapWords('stopped watching; job batch-20250101T120000-abc123 keeps running. To cancel it run the command below', 40, '  ');
-    assert.ok(lines.every((l) => l.length <= 40), lines.join('\n'));
-    assert.equal(lines.join(' ').replace(/\s+/g, ' '), 'stopped watching; job batch-20250101T120000-abc123 keeps running. To cancel it run the command below');
+    const lines = wrapWords(
+      'stopped watching; job batch-20250101T120000-abc123 keeps running. To cancel it run the command below',
+      40,
+      '  ',
+    );
+    assert.ok(
+      lines.every((l) => l.length <= 40),
+      lines.join('\n'),
+    );
+    assert.equal(
+      lines.join(' ').replace(/\s+/g, ' '),
+      'stopped watching; job batch-20250101T120000-abc123 keeps running. To cancel it run the command below',
+    );
   });
 
   it('estimates the time left from the rate since watching began', () => {

@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { AesGcmCodec, codecFromEnv, CODEC_KEYS_ENV, ENCRYPTED_ENCODING, KEY_ID_METADATA, parseCodecKeys } from '../../src/codec/aes-gcm-codec';
+import {
+  AesGcmCodec,
+  codecFromEnv,
+  CODEC_KEYS_ENV,
+  ENCRYPTED_ENCODING,
+  KEY_ID_METADATA,
+  parseCodecKeys,
+} from '../../src/codec/aes-gcm-codec';
 import { startCodecServer, type CodecServer } from '../../src/codec/codec-server';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
@@ -97,12 +104,16 @@ describe('AES-GCM payload codec', () => {
       [`k1:${newKey()},k1:${newKey()}`, /entry #2: key ID "k1" appears twice/],
     ];
     for (const [value, expected] of cases) {
-      assert.throws(() => codecFromEnv({ [CODEC_KEYS_ENV]: value }), (err: Error) => {
-        assert.match(err.message, expected, value);
-        assert.match(err.message, /DURABATCH_CODEC_KEYS/);
-        for (const part of value.split(/[,:]/).filter((p) => p.length >= 16)) assert.equal(err.message.includes(part), false, 'no key material in the message');
-        return true;
-      });
+      assert.throws(
+        () => codecFromEnv({ [CODEC_KEYS_ENV]: value }),
+        (err: Error) => {
+          assert.match(err.message, expected, value);
+          assert.match(err.message, /DURABATCH_CODEC_KEYS/);
+          for (const part of value.split(/[,:]/).filter((p) => p.length >= 16))
+            assert.equal(err.message.includes(part), false, 'no key material in the message');
+          return true;
+        },
+      );
     }
     assert.deepEqual(parseCodecKeys(`a:${b64(Buffer.alloc(32, 1))}`), [{ id: 'a', key: Buffer.alloc(32, 1) }]);
     assert.throws(() => new AesGcmCodec([]), /at least one key/);
@@ -133,8 +144,15 @@ describe('codec server', () => {
   });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  const toJson = (p: Payload) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, b64(v)])), data: b64(p.data!) });
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const toJson = (p: Payload) => ({
+    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, b64(v)])),
+    data: b64(p.data!),
+  });
   const fromJson = (p: { metadata: Record<string, string>; data: string }): Payload => ({
     metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
     data: Buffer.from(p.data, 'base64'),
@@ -168,7 +186,10 @@ describe('codec server', () => {
     const ok = await preflight(UI);
     assert.ok(ok.status === 204 || ok.status === 200, `status ${ok.status}`);
     assert.equal(ok.headers.get('access-control-allow-origin'), UI);
-    const allowed = (ok.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(',').map((h) => h.trim());
+    const allowed = (ok.headers.get('access-control-allow-headers') ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((h) => h.trim());
     assert.ok(allowed.includes('x-namespace') && allowed.includes('content-type'), `allowed headers: ${allowed}`);
     assert.match(ok.headers.get('access-control-allow-methods') ?? '', /POST/);
     const other = await preflight('https://evil.example');

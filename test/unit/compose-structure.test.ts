@@ -83,7 +83,8 @@ function environment(s: ComposeService): Record<string, string> {
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
 
-const words = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : value.split(/\s+/));
+const words = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : value.split(/\s+/);
 /** The service's entrypoint and command as one string, after compose's interpolation (`$$` is `$`). */
 const commandLine = (s: ComposeService, env: Record<string, string> = {}) =>
   interpolate([...words(s.entrypoint), ...words(s.command)].join(' '), env);
@@ -93,7 +94,9 @@ function ports(s: ComposeService, env: Record<string, string> = {}): Array<{ ip:
     if (typeof p === 'object') {
       return { ip: p.host_ip ?? '0.0.0.0', host: Number(interpolate(String(p.published ?? p.target), env)), container: Number(p.target) };
     }
-    const parts = interpolate(String(p), env).replace(/\/(tcp|udp)$/, '').split(':');
+    const parts = interpolate(String(p), env)
+      .replace(/\/(tcp|udp)$/, '')
+      .split(':');
     const container = Number(parts.pop());
     const host = parts.length ? Number(parts.pop()) : container;
     return { ip: parts.join(':') || '0.0.0.0', host, container };
@@ -107,7 +110,9 @@ const publishedPort = (name: string, container: number) => {
 
 function dependsOn(s: ComposeService): Record<string, string | undefined> {
   const d = s.depends_on ?? {};
-  return Array.isArray(d) ? Object.fromEntries(d.map((n) => [n, undefined])) : Object.fromEntries(Object.entries(d).map(([n, v]) => [n, v?.condition]));
+  return Array.isArray(d)
+    ? Object.fromEntries(d.map((n) => [n, undefined]))
+    : Object.fromEntries(Object.entries(d).map(([n, v]) => [n, v?.condition]));
 }
 
 /** `name:tag` (or a digest) with a tag that names a version; a registry's port is not a tag. */
@@ -229,7 +234,11 @@ describe('docker-compose.yml', () => {
     assert.equal(url.username, pg.POSTGRES_USER);
     assert.equal(decodeURIComponent(url.password), interpolate(pg.POSTGRES_PASSWORD));
     assert.equal(url.pathname, `/${pg.POSTGRES_DB}`, "the store's database is the one the postgres image creates");
-    assert.match(commandLine(service('temporal-schema')), new RegExp(`--db ${pg.POSTGRES_DB} create-database`), 'and the schema step creates it if missing');
+    assert.match(
+      commandLine(service('temporal-schema')),
+      new RegExp(`--db ${pg.POSTGRES_DB} create-database`),
+      'and the schema step creates it if missing',
+    );
     assert.equal(environment(worker).TEMPORAL_ADDRESS, 'temporal:7233');
     for (const v of ['DURABATCH_EMULATOR_URL', 'DURABATCH_CODEC_KEYS', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY']) {
       assert.ok(v in environment(worker), `the worker is given ${v}`);
@@ -240,7 +249,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('sets up the schema with temporal-sql-tool, for both Temporal databases, from the image\'s schema files', () => {
+  it("sets up the schema with temporal-sql-tool, for both Temporal databases, from the image's schema files", () => {
     const script = commandLine(service('temporal-schema'));
     const env = environment(service('temporal-schema'));
     assert.equal(env.SQL_PLUGIN ?? flagValues(script, '--plugin')[0], 'postgres12');
@@ -275,7 +284,9 @@ describe('docker-compose.yml', () => {
     const server = service('temporal');
     const path = environment(server).DYNAMIC_CONFIG_FILE_PATH;
     assert.ok(path, 'DYNAMIC_CONFIG_FILE_PATH is set');
-    const mount = (server.configs ?? []).map((c) => (typeof c === 'string' ? { source: c, target: `/${c}` } : c)).find((c) => c.target === path);
+    const mount = (server.configs ?? [])
+      .map((c) => (typeof c === 'string' ? { source: c, target: `/${c}` } : c))
+      .find((c) => c.target === path);
     assert.ok(mount, `a config is mounted at ${path}`);
     const content = compose.configs?.[mount.source]?.content;
     assert.ok(content, `the config ${mount.source} is inline`);
@@ -286,7 +297,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('registers every search attribute the workflow sets, with its type, in the worker\'s namespace', () => {
+  it("registers every search attribute the workflow sets, with its type, in the worker's namespace", () => {
     const script = commandLine(service('temporal-setup'));
     const namespace = environment(service('worker')).TEMPORAL_NAMESPACE ?? 'default';
     const creates = script.split('\n').filter((l) => /temporal operator search-attribute create/.test(l));
@@ -299,8 +310,16 @@ describe('docker-compose.yml', () => {
       assert.equal(names.length, types.length, `${line.trim()}: one --type per --name`);
       names.forEach((n, i) => registered.set(n, types[i]));
     }
-    assert.deepEqual(Object.fromEntries(registered), { ...SEARCH_ATTRIBUTES }, 'exactly the attributes of src/search-attributes.ts, with their types');
-    assert.match(script, new RegExp(`temporal operator namespace create --namespace ${namespace}\\b`), `temporal-setup creates the namespace ${namespace}`);
+    assert.deepEqual(
+      Object.fromEntries(registered),
+      { ...SEARCH_ATTRIBUTES },
+      'exactly the attributes of src/search-attributes.ts, with their types',
+    );
+    assert.match(
+      script,
+      new RegExp(`temporal operator namespace create --namespace ${namespace}\\b`),
+      `temporal-setup creates the namespace ${namespace}`,
+    );
     assert.match(script, /temporal operator cluster health/, 'it waits for the cluster to be healthy first');
     assert.equal(environment(service('temporal-setup')).TEMPORAL_ADDRESS, 'temporal:7233');
   });
@@ -417,12 +436,19 @@ describe('Dockerfile', () => {
   });
 
   it('builds in a build stage (`npm run build`) and ships the build to the runtime stage', () => {
-    const runs = (stage: Stage) => stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
+    const runs = (stage: Stage) =>
+      stage.instructions
+        .filter((i) => i.keyword === 'RUN')
+        .map((i) => i.args)
+        .join('\n');
     const build = stages.slice(0, -1).find((s) => /npm run build/.test(runs(s)));
     assert.ok(build?.name, 'a named stage runs `npm run build`');
     assert.match(runs(build), /npm (install|ci)(?! --omit=dev)/, 'with every dependency installed');
     const copies = runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
-    assert.ok(copies.some((c) => c.includes(`--from=${build.name}`)), 'the runtime stage copies from the build stage');
+    assert.ok(
+      copies.some((c) => c.includes(`--from=${build.name}`)),
+      'the runtime stage copies from the build stage',
+    );
     assert.ok(!copies.some((c) => !c.includes('--from=')), 'and copies nothing straight from the build context');
     assert.ok(!/npm (install|ci)\b(?!.*--omit=dev)/.test(runs(runtime)), 'the runtime stage installs no dev dependencies');
   });
@@ -443,12 +469,14 @@ describe('Dockerfile', () => {
     const pkg = JSON.parse(read('package.json')) as { name: string; bin?: string | Record<string, string> };
     const bins = typeof pkg.bin === 'string' ? [pkg.name] : Object.keys(pkg.bin ?? {});
     assert.deepEqual(command.split(' ').slice(0, 2), [bins[0], 'worker'], `the CMD runs \`${bins[0]} worker\` (package.json's bin)`);
-    assert.match(dockerfile, /require\('\.\/package\.json'\)\.bin/, "the bin on PATH is the one package.json names");
+    assert.match(dockerfile, /require\('\.\/package\.json'\)\.bin/, 'the bin on PATH is the one package.json names');
     for (const v of variants) assert.ok(v.variable in environment(service('worker')), `compose gives the worker ${v.variable}`);
   });
 
   it('leaves secrets and local state out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
     for (const entry of ['.env', 'node_modules', '.git']) assert.ok(ignored.includes(entry), `.dockerignore lists ${entry}`);
   });
 });
@@ -462,7 +490,9 @@ function readmeSection(): { path: string; text: string } {
   const readme = readFileSync(path, 'utf8');
   const start = readme.search(/^## Deploy with compose[ \t]*$/m);
   if (start < 0) {
-    assert.fail(`${path} has no "${SECTION}" section: the README must say how to deploy with docker-compose.yml (its commands are checked against the compose file and the Dockerfile)`);
+    assert.fail(
+      `${path} has no "${SECTION}" section: the README must say how to deploy with docker-compose.yml (its commands are checked against the compose file and the Dockerfile)`,
+    );
   }
   const body = readme.slice(start + SECTION.length);
   const end = body.search(/^## /m);
@@ -544,13 +574,67 @@ const inlineCode = (section: string) =>
   [...section.replace(/^```[\s\S]*?^```/gm, '').matchAll(/`([^`]+)`/g)].map((m) => m[1].replace(/\s+/g, ' ').trim());
 
 /** `docker compose` options that take a value, global and per subcommand. */
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--profile', '-f', '--file', '-p', '--project-name', '--env-file', '--project-directory', '--ansi', '--parallel', '--progress']);
+const GLOBAL_OPTIONS_WITH_VALUE = new Set([
+  '--profile',
+  '-f',
+  '--file',
+  '-p',
+  '--project-name',
+  '--env-file',
+  '--project-directory',
+  '--ansi',
+  '--parallel',
+  '--progress',
+]);
 // (Short flags that mean different things per subcommand, like `-t` and `-v`, are left out.)
 const OPTIONS_WITH_VALUE = new Set([
-  '--scale', '--timeout', '-e', '--env', '-u', '--user', '-w', '--workdir', '--index', '-n', '--tail', '--since', '--until',
-  '--entrypoint', '--name', '--pull', '--wait-timeout', '--publish', '--volume', '-l', '--label', '--rmi', '--format', '--exit-code-from',
+  '--scale',
+  '--timeout',
+  '-e',
+  '--env',
+  '-u',
+  '--user',
+  '-w',
+  '--workdir',
+  '--index',
+  '-n',
+  '--tail',
+  '--since',
+  '--until',
+  '--entrypoint',
+  '--name',
+  '--pull',
+  '--wait-timeout',
+  '--publish',
+  '--volume',
+  '-l',
+  '--label',
+  '--rmi',
+  '--format',
+  '--exit-code-from',
 ]);
-const TAKES_SERVICES = new Set(['up', 'start', 'stop', 'restart', 'logs', 'ps', 'build', 'pull', 'push', 'rm', 'kill', 'create', 'top', 'pause', 'unpause', 'images', 'events', 'port', 'wait', 'watch']);
+const TAKES_SERVICES = new Set([
+  'up',
+  'start',
+  'stop',
+  'restart',
+  'logs',
+  'ps',
+  'build',
+  'pull',
+  'push',
+  'rm',
+  'kill',
+  'create',
+  'top',
+  'pause',
+  'unpause',
+  'images',
+  'events',
+  'port',
+  'wait',
+  'watch',
+]);
 
 interface ComposeCall {
   line: string;
@@ -600,7 +684,9 @@ function cliCommands(): Set<string> {
   const dir = join(root, 'src', 'cli');
   const files = [dir, join(dir, 'commands')].flatMap((d) => {
     try {
-      return readdirSync(d).filter((f) => f.endsWith('.ts')).map((f) => join(d, f));
+      return readdirSync(d)
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(d, f));
     } catch {
       return [];
     }
@@ -618,7 +704,10 @@ describe('README "Deploy with compose" (its commands are the compose file\'s and
   it('exists, with shell commands that use docker compose', () => {
     const { text } = readmeSection();
     const calls = composeCalls(shellCommands(text));
-    assert.ok(calls.some((c) => c.subcommand === 'up'), 'it says how to bring the deployment up (`docker compose up ...`)');
+    assert.ok(
+      calls.some((c) => c.subcommand === 'up'),
+      'it says how to bring the deployment up (`docker compose up ...`)',
+    );
     for (const c of calls) assert.ok(c.subcommand, `${c.line}: a docker compose subcommand`);
   });
 
@@ -626,7 +715,11 @@ describe('README "Deploy with compose" (its commands are the compose file\'s and
     const { text } = readmeSection();
     const calls = composeCalls(shellCommands(text));
     for (const c of calls) {
-      for (const p of c.profiles) assert.ok(profilesInCompose.has(p), `${c.line}: no service has the profile "${p}" (profiles: ${[...profilesInCompose].join(', ')})`);
+      for (const p of c.profiles)
+        assert.ok(
+          profilesInCompose.has(p),
+          `${c.line}: no service has the profile "${p}" (profiles: ${[...profilesInCompose].join(', ')})`,
+        );
       for (const s of c.services) assert.ok(services[s], `${c.line}: docker-compose.yml has no service "${s}"`);
     }
     // Every profile is documented with a command that starts it (`--profile P up`, or `up SERVICE`,
@@ -634,7 +727,10 @@ describe('README "Deploy with compose" (its commands are the compose file\'s and
     const starts = (c: ComposeCall, p: string) =>
       c.subcommand === 'up' && (c.profiles.includes(p) || c.services.some((s) => services[s]?.profiles?.includes(p)));
     for (const p of profilesInCompose) {
-      assert.ok(calls.some((c) => starts(c, p)), `the section starts the profile "${p}" (docker compose --profile ${p} up ...)`);
+      assert.ok(
+        calls.some((c) => starts(c, p)),
+        `the section starts the profile "${p}" (docker compose --profile ${p} up ...)`,
+      );
     }
   });
 
@@ -644,12 +740,17 @@ describe('README "Deploy with compose" (its commands are the compose file\'s and
     const commands = shellCommands(text);
     const invocations = [
       ...commands.map((c) => (c.words[0] === 'npx' ? c.words.slice(1) : c.words)).filter((w) => w[0] === 'durabatch'),
-      ...composeCalls(commands).map((c) => c.inner).filter((w) => w[0] === 'durabatch'),
+      ...composeCalls(commands)
+        .map((c) => c.inner)
+        .filter((w) => w[0] === 'durabatch'),
     ];
     assert.ok(invocations.length, 'the section shows durabatch commands');
     for (const w of invocations) {
       const sub = w.slice(1).find((x) => !x.startsWith('-'));
-      assert.ok(sub && known.has(sub), `durabatch ${w.slice(1).join(' ')}: the CLI has no command "${sub}" (has: ${[...known].join(', ')})`);
+      assert.ok(
+        sub && known.has(sub),
+        `durabatch ${w.slice(1).join(' ')}: the CLI has no command "${sub}" (has: ${[...known].join(', ')})`,
+      );
     }
   });
 
@@ -666,7 +767,9 @@ describe('README "Deploy with compose" (its commands are the compose file\'s and
       assert.ok(allowed.has(s), `\`${s}\` is not what the image runs (it runs ${[...allowed].map((a) => `\`${a}\``).join(' or ')})`);
     }
     const composeCommands = composeCalls(shellCommands(text));
-    for (const c of composeCommands.filter((x) => x.subcommand === 'run' && x.services.includes('worker') && x.inner[0] === 'durabatch' && x.inner[1] === 'worker')) {
+    for (const c of composeCommands.filter(
+      (x) => x.subcommand === 'run' && x.services.includes('worker') && x.inner[0] === 'durabatch' && x.inner[1] === 'worker',
+    )) {
       assert.ok(allowed.has(c.inner.join(' ')), `${c.line}: not the image's worker command`);
     }
   });
@@ -677,12 +780,18 @@ describe('README "Deploy with compose" (its commands are the compose file\'s and
     const emulator = service('emulator');
     const port = flagValues(commandLine(emulator), '--port')[0];
     const urls = [
-      ...shellCommands(text).map((c) => c.assignments.DURABATCH_EMULATOR_URL).filter((u): u is string => u !== undefined),
-      ...inlineCode(text).filter((s) => s.startsWith('DURABATCH_EMULATOR_URL=')).map((s) => s.slice('DURABATCH_EMULATOR_URL='.length)),
+      ...shellCommands(text)
+        .map((c) => c.assignments.DURABATCH_EMULATOR_URL)
+        .filter((u): u is string => u !== undefined),
+      ...inlineCode(text)
+        .filter((s) => s.startsWith('DURABATCH_EMULATOR_URL='))
+        .map((s) => s.slice('DURABATCH_EMULATOR_URL='.length)),
     ];
     assert.ok(urls.length, 'the section sets DURABATCH_EMULATOR_URL');
     for (const u of urls) assert.equal(u, `http://emulator:${port}`, 'DURABATCH_EMULATOR_URL names the emulator service and its --port');
-    for (const c of calls.filter((x) => x.subcommand === 'up' && (x.services.includes('emulator') || emulator.profiles!.some((p) => x.profiles.includes(p))))) {
+    for (const c of calls.filter(
+      (x) => x.subcommand === 'up' && (x.services.includes('emulator') || emulator.profiles!.some((p) => x.profiles.includes(p))),
+    )) {
       assert.ok(c.assignments.DURABATCH_EMULATOR_URL, `${c.line}: sets DURABATCH_EMULATOR_URL for the worker`);
     }
   });

@@ -30,8 +30,13 @@ function near(actual: unknown, expected: number): void {
 
 describe('price table', () => {
   it('prices every example model, at batch prices (half the list price)', () => {
-    for (const provider of PROVIDERS) assert.ok(findPrice(DEFAULT_PRICES, provider, EXAMPLE_MODELS[provider]), `${provider} ${EXAMPLE_MODELS[provider]}`);
-    assert.deepEqual(findPrice(DEFAULT_PRICES, 'openai', 'gpt-4o-mini'), { entry: 'gpt-4o-mini', exact: true, price: { inputPerMTok: 0.075, outputPerMTok: 0.3 } });
+    for (const provider of PROVIDERS)
+      assert.ok(findPrice(DEFAULT_PRICES, provider, EXAMPLE_MODELS[provider]), `${provider} ${EXAMPLE_MODELS[provider]}`);
+    assert.deepEqual(findPrice(DEFAULT_PRICES, 'openai', 'gpt-4o-mini'), {
+      entry: 'gpt-4o-mini',
+      exact: true,
+      price: { inputPerMTok: 0.075, outputPerMTok: 0.3 },
+    });
     assert.deepEqual(findPrice(DEFAULT_PRICES, 'anthropic', 'claude-haiku-4-5')?.price, { inputPerMTok: 0.5, outputPerMTok: 2.5 });
     assert.deepEqual(findPrice(DEFAULT_PRICES, 'gemini', 'gemini-2.5-flash')?.price, { inputPerMTok: 0.15, outputPerMTok: 1.25 });
   });
@@ -85,7 +90,11 @@ describe('price file', () => {
     assert.deepEqual(findPrice(prices, 'openai', 'acme-1-2026-01-01')?.entry, 'acme-1', 'new entries match by prefix too');
     assert.deepEqual(prices.openai['gpt-4o'], DEFAULT_PRICES.openai['gpt-4o'], 'the rest stays');
     assert.deepEqual(prices.anthropic, DEFAULT_PRICES.anthropic);
-    assert.deepEqual(DEFAULT_PRICES.openai['gpt-4o-mini'], { inputPerMTok: 0.075, outputPerMTok: 0.3 }, 'the built-in table is not changed');
+    assert.deepEqual(
+      DEFAULT_PRICES.openai['gpt-4o-mini'],
+      { inputPerMTok: 0.075, outputPerMTok: 0.3 },
+      'the built-in table is not changed',
+    );
   });
 
   it('is found through DURABATCH_PRICES when no source is given; an object source is checked the same way', async () => {
@@ -93,7 +102,10 @@ describe('price file', () => {
     assert.ok((await loadPrices(undefined, { DURABATCH_PRICES: path })).gemini['gemini-x']);
     assert.equal((await loadPrices(undefined, {})).gemini['gemini-x'], undefined);
     assert.deepEqual(await loadPrices(undefined, {}), mergePrices(DEFAULT_PRICES, {}));
-    assert.throws(() => parsePriceOverrides({ openai: { m: { inputPerMTok: 'cheap', outputPerMTok: 1 } } }), /prices is not a valid price file:\n {2}- openai\.m\.inputPerMTok: .*number/);
+    assert.throws(
+      () => parsePriceOverrides({ openai: { m: { inputPerMTok: 'cheap', outputPerMTok: 1 } } }),
+      /prices is not a valid price file:\n {2}- openai\.m\.inputPerMTok: .*number/,
+    );
   });
 
   it('refuses a bad file with a message naming the file and each problem', async () => {
@@ -119,7 +131,13 @@ describe('price file', () => {
 describe('estimates', () => {
   // 8 + (4 + 30/3) + (4 + 60/3) = 46 tokens; 8 + 4 + (ceil(3/3) + 5 non-ASCII) = 18 tokens.
   const REQUESTS = [
-    { customId: 'a', messages: [{ role: 'system', content: 'x'.repeat(30) }, { role: 'user', content: 'y'.repeat(60) }] as ChatMessage[] },
+    {
+      customId: 'a',
+      messages: [
+        { role: 'system', content: 'x'.repeat(30) },
+        { role: 'user', content: 'y'.repeat(60) },
+      ] as ChatMessage[],
+    },
     [{ role: 'user', content: 'ééééé' + 'abc' }] as ChatMessage[],
   ];
 
@@ -205,7 +223,8 @@ describe('the spending limit on the request stream', () => {
     };
   }
   const req = (customId: string): PreparedRequest => ({ customId, messages: [{ role: 'user', content: 'z'.repeat(300) }] }); // 112 tokens
-  const estimator = (model = 'gpt-4o-mini', maxTokens: number | 'none' = 1000) => new CostEstimator({ provider: 'openai', model, ...(maxTokens !== 'none' && { maxTokens }) });
+  const estimator = (model = 'gpt-4o-mini', maxTokens: number | 'none' = 1000) =>
+    new CostEstimator({ provider: 'openai', model, ...(maxTokens !== 'none' && { maxTokens }) });
 
   it('turns `ok` false once the bound passes the limit, and refuses at the end', () => {
     // Each request: (112 × 0.075 + 1000 × 0.3) / 1e6 ≈ $0.0003084; the limit lets 3 through.
@@ -216,16 +235,22 @@ describe('the spending limit on the request stream', () => {
     }
     checker.add(req('r3'));
     assert.equal(checker.ok, false, 'over after 4: nothing more is written');
-    assert.throws(() => checker.finish(), (err: unknown) => {
-      assert.ok(err instanceof CostLimitError);
-      assert.equal(err.reason, 'over-limit');
-      assert.equal(err.limitUsd, 0.001);
-      assert.equal(err.estimate.requests, 4);
-      assert.equal(err.estimate.inputTokens, 4 * 112);
-      assert.match(err.message, /job job-1 may cost up to \$0\.0012, over maxCostUsd \$0\.0010: 4 requests, ~448 input tokens \(estimated\) and up to 4,000 output tokens \(maxTokens 1000 each\)/);
-      assert.match(err.message, /nothing was started/);
-      return true;
-    });
+    assert.throws(
+      () => checker.finish(),
+      (err: unknown) => {
+        assert.ok(err instanceof CostLimitError);
+        assert.equal(err.reason, 'over-limit');
+        assert.equal(err.limitUsd, 0.001);
+        assert.equal(err.estimate.requests, 4);
+        assert.equal(err.estimate.inputTokens, 4 * 112);
+        assert.match(
+          err.message,
+          /job job-1 may cost up to \$0\.0012, over maxCostUsd \$0\.0010: 4 requests, ~448 input tokens \(estimated\) and up to 4,000 output tokens \(maxTokens 1000 each\)/,
+        );
+        assert.match(err.message, /nothing was started/);
+        return true;
+      },
+    );
   });
 
   it('lets a job under the limit through', () => {
@@ -246,13 +271,19 @@ describe('the spending limit on the request stream', () => {
     const unpriced = withCostLimit(fakeChecker(), estimator('acme-1'), 100, 'job-4');
     assert.equal(unpriced.ok, false, 'nothing is ever written');
     unpriced.add(req('a'));
-    assert.throws(() => unpriced.finish(), (err: unknown) => {
-      assert.ok(err instanceof CostLimitError);
-      assert.equal(err.reason, 'unpriced-model');
-      assert.match(err.message, /no price for openai model "acme-1" in the price table.*supply a price file \(DURABATCH_PRICES=prices\.json/);
-      assert.match(err.message, /\{"openai": \{"acme-1": \{"inputPerMTok": USD, "outputPerMTok": USD\}\}\}/);
-      return true;
-    });
+    assert.throws(
+      () => unpriced.finish(),
+      (err: unknown) => {
+        assert.ok(err instanceof CostLimitError);
+        assert.equal(err.reason, 'unpriced-model');
+        assert.match(
+          err.message,
+          /no price for openai model "acme-1" in the price table.*supply a price file \(DURABATCH_PRICES=prices\.json/,
+        );
+        assert.match(err.message, /\{"openai": \{"acme-1": \{"inputPerMTok": USD, "outputPerMTok": USD\}\}\}/);
+        return true;
+      },
+    );
     const unbounded = withCostLimit(fakeChecker(), estimator('gpt-4o-mini', 'none'), 100, 'job-5');
     assert.equal(unbounded.ok, false);
     assert.throws(() => unbounded.finish(), /job job-5: without maxTokens, openai puts no limit on a request's output.*set maxTokens/);

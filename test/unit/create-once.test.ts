@@ -32,10 +32,13 @@ describe('createOnce', () => {
     calls = 0;
     const lost = Object.assign(new Error('500'), { status: 500 });
     await assert.rejects(
-      createOnce(async () => {
-        calls += 1;
-        throw lost;
-      }, { refused: (err) => (err as { status?: number }).status === 429 }),
+      createOnce(
+        async () => {
+          calls += 1;
+          throw lost;
+        },
+        { refused: (err) => (err as { status?: number }).status === 429 },
+      ),
       lost,
     );
     assert.equal(calls, 1, 'a 5xx may have created the batch: never tried blindly again');
@@ -52,12 +55,18 @@ describe('createOnce', () => {
 describe('ListingWindow', () => {
   it('stops a newest-first listing at the first batch older than the window', () => {
     const window = new ListingWindow(1000);
-    assert.deepEqual([3000, 2000, 1500, 900].map((t) => window.pastWindow(t)), [false, false, false, true]);
+    assert.deepEqual(
+      [3000, 2000, 1500, 900].map((t) => window.pastWindow(t)),
+      [false, false, false, true],
+    );
   });
 
   it('never stops a listing seen to run oldest first', () => {
     const window = new ListingWindow(1000);
-    assert.deepEqual([100, 200, 300, 250, 5000].map((t) => window.pastWindow(t)), [false, false, false, false, false]);
+    assert.deepEqual(
+      [100, 200, 300, 250, 5000].map((t) => window.pastWindow(t)),
+      [false, false, false, false, false],
+    );
   });
 });
 
@@ -69,7 +78,9 @@ async function lossyProxy(target: string): Promise<{ url: string; loseCreates: (
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k)),
+    ) as Record<string, string>;
     const upstream = await fetch(target + req.url, {
       method: req.method,
       headers,
@@ -78,7 +89,9 @@ async function lossyProxy(target: string): Promise<{ url: string; loseCreates: (
     const body = Buffer.from(await upstream.arrayBuffer());
     if (isCreate(req.method!, req.url!) && lose > 0) {
       lose -= 1;
-      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'upstream timed out', type: 'server_error' } }));
+      res
+        .writeHead(500, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'upstream timed out', type: 'server_error' } }));
       return;
     }
     const out: Record<string, string> = {};

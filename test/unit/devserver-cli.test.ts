@@ -8,11 +8,17 @@ import { cachedCliPath, findTemporalCli } from '../../src/devserver';
 /** Runs `fn` with some environment variables replaced, restoring them after. */
 async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(vars)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+  const apply = (entries: Array<[string, string | undefined]>) => {
+    for (const [k, v] of entries) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  apply(Object.entries(vars));
   try {
     return await fn();
   } finally {
-    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+    apply(Object.entries(saved));
   }
 }
 
@@ -63,7 +69,10 @@ describe('finding the temporal CLI', () => {
     assert.equal(built, '/built/temporal');
     assert.deepEqual(calls, ['download', 'build'], 'the download is tried first, then the Go build');
     assert.ok(Date.now() - started < 1000, 'no waiting between the two');
-    assert.match(log.join('\n'), /could not download the Temporal CLI \(temporal.download is not reachable: ENOTFOUND\); building it with Go instead/);
+    assert.match(
+      log.join('\n'),
+      /could not download the Temporal CLI \(temporal.download is not reachable: ENOTFOUND\); building it with Go instead/,
+    );
 
     calls.length = 0;
     const online = async () => {

@@ -127,7 +127,10 @@ describe('emulator: Anthropic message batches', () => {
 
   it('reports bad params per request, asynchronously, as errored invalid_request_error results', async () => {
     const created = await client.messages.batches.create({
-      requests: [request('good'), { custom_id: 'bad', params: { model: 'claude-test', messages: [{ role: 'user', content: 'x' }] } as never }],
+      requests: [
+        request('good'),
+        { custom_id: 'bad', params: { model: 'claude-test', messages: [{ role: 'user', content: 'x' }] } as never },
+      ],
     });
     const batch = await ended(created.id);
     assert.equal(batch.request_counts.succeeded, 1);
@@ -171,7 +174,10 @@ describe('emulator: Anthropic message batches', () => {
     assert.equal(page.last_id, ids[3]);
 
     const newer = await client.messages.batches.list({ limit: 2, before_id: ids[1] });
-    assert.deepEqual(newer.data.map((b) => b.id), [ids[3], ids[2]]);
+    assert.deepEqual(
+      newer.data.map((b) => b.id),
+      [ids[3], ids[2]],
+    );
     assert.equal(newer.has_more, true);
   });
 
@@ -183,7 +189,10 @@ describe('emulator: Anthropic message batches', () => {
     assert.ok(canceling.cancel_initiated_at);
     const batch = await ended(created.id);
     assert.deepEqual(batch.request_counts, { processing: 0, succeeded: 0, errored: 0, canceled: 2, expired: 0 });
-    assert.deepEqual((await results(created.id)).map((l) => l.result.type), ['canceled', 'canceled']);
+    assert.deepEqual(
+      (await results(created.id)).map((l) => l.result.type),
+      ['canceled', 'canceled'],
+    );
     // Cancelling an ended batch changes nothing.
     assert.equal((await client.messages.batches.cancel(created.id)).processing_status, 'ended');
   });
@@ -260,7 +269,12 @@ describe('emulator: Anthropic message batches', () => {
     const created = await client.messages.batches.create({
       requests: [
         request('ok'),
-        request('sys', { messages: [{ role: 'system', content: 'be terse' }, { role: 'user', content: 'hi' }] } as never),
+        request('sys', {
+          messages: [
+            { role: 'system', content: 'be terse' },
+            { role: 'user', content: 'hi' },
+          ],
+        } as never),
       ],
     });
     await ended(created.id);
@@ -289,7 +303,12 @@ describe('emulator: Anthropic message batches', () => {
       // A neighbour container reaches it by service name: the Host header decides.
       const viaName = await new Promise<{ results_url: string }>((resolve, reject) => {
         const req = httpRequest(
-          { host: '127.0.0.1', port, path: `/v1/messages/batches/${created.id}`, headers: { host: `emulator:${port}`, 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } },
+          {
+            host: '127.0.0.1',
+            port,
+            path: `/v1/messages/batches/${created.id}`,
+            headers: { host: `emulator:${port}`, 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+          },
           (res) => {
             let text = '';
             res.on('data', (chunk) => (text += chunk));

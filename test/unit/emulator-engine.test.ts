@@ -9,7 +9,10 @@ import { BatchEngine, type EmulatedItem } from '../../src/emulator/engine';
 const TIMING = { validatingMs: 1, processingMs: 2, finalizingMs: 1 };
 
 function items(n: number, text = 'John Doe is 25'): EmulatedItem[] {
-  return Array.from({ length: n }, (_, i) => ({ customId: `request-${i}`, messages: [{ role: 'user' as const, content: `${text} (${i})` }] }));
+  return Array.from({ length: n }, (_, i) => ({
+    customId: `request-${i}`,
+    messages: [{ role: 'user' as const, content: `${text} (${i})` }],
+  }));
 }
 
 /** Creates a batch, lets it finish, and returns each item's result kind. */
@@ -23,8 +26,18 @@ describe('emulator engine: fault rates', () => {
   it('a rate hits its share of any ID scheme, sequential default IDs included', () => {
     const clock = { now: 0 };
     const engine = new BatchEngine({ faults: { ...TIMING, itemErrorRate: 0.12 }, now: () => clock.now });
-    for (const make of [(i: number) => `request-${i}`, (i: number) => `item-${i}`, (i: number) => `${i}`, (i: number) => `user_${String(i).padStart(6, '0')}`]) {
-      const kinds = run(engine, clock, undefined, items(300).map((item, i) => ({ ...item, customId: make(i) })));
+    for (const make of [
+      (i: number) => `request-${i}`,
+      (i: number) => `item-${i}`,
+      (i: number) => `${i}`,
+      (i: number) => `user_${String(i).padStart(6, '0')}`,
+    ]) {
+      const kinds = run(
+        engine,
+        clock,
+        undefined,
+        items(300).map((item, i) => ({ ...item, customId: make(i) })),
+      );
       const errors = kinds.filter((k) => k === 'error').length;
       assert.ok(errors >= 18 && errors <= 54, `${make(0)}…: ${errors} of 300 faulted at rate 0.12`);
     }
@@ -44,7 +57,10 @@ describe('emulator engine: submission counting', () => {
 
   it('`times` counts per job across attempts and chunks', () => {
     const clock = { now: 0 };
-    const engine = new BatchEngine({ faults: { ...TIMING, itemFaults: [{ match: 'request-*', fault: 'error', times: 2 }] }, now: () => clock.now });
+    const engine = new BatchEngine({
+      faults: { ...TIMING, itemFaults: [{ match: 'request-*', fault: 'error', times: 2 }] },
+      now: () => clock.now,
+    });
     assert.deepEqual(run(engine, clock, 'j1/r1/a1/c0', items(1)), ['error']);
     assert.deepEqual(run(engine, clock, 'j2/r1/a1/c0', items(1)), ['error']);
     assert.deepEqual(run(engine, clock, 'j1/r1/a2/c1', items(1)), ['error']);

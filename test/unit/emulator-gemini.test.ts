@@ -36,7 +36,10 @@ function inlined(key: string): InlinedRequest {
 }
 
 function line(key: string): string {
-  const request = { contents: [{ role: 'user', parts: [{ text: `${key}: Bob Jones 44` }] }], generationConfig: { responseMimeType: 'application/json', responseJsonSchema: SCHEMA } };
+  const request = {
+    contents: [{ role: 'user', parts: [{ text: `${key}: Bob Jones 44` }] }],
+    generationConfig: { responseMimeType: 'application/json', responseJsonSchema: SCHEMA },
+  };
   return JSON.stringify({ key, request }) + '\n';
 }
 
@@ -64,7 +67,11 @@ describe('emulator: Gemini batches', () => {
     const done = await finished(job.name!);
     assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
     const responses = done.dest?.inlinedResponses ?? [];
-    assert.deepEqual(responses.map((r) => r.metadata?.key), ['k1', 'k2'], 'in input order, metadata echoed');
+    assert.deepEqual(
+      responses.map((r) => r.metadata?.key),
+      ['k1', 'k2'],
+      'in input order, metadata echoed',
+    );
     const first = responses[0].response!;
     const candidate = first.candidates![0];
     assert.equal(candidate.finishReason, 'STOP');
@@ -82,7 +89,12 @@ describe('emulator: Gemini batches', () => {
     const job = await ai.batches.create({ model: MODEL, src: [inlined('a'), inlined('b')], config: { displayName: 't' } });
     await finished(job.name!);
     const op = (await (await raw(`/v1beta/${job.name}`)).json()) as Record<string, any>;
-    assert.deepEqual(op.metadata.batchStats, { requestCount: '2', successfulRequestCount: '2', failedRequestCount: '0', pendingRequestCount: '0' });
+    assert.deepEqual(op.metadata.batchStats, {
+      requestCount: '2',
+      successfulRequestCount: '2',
+      failedRequestCount: '0',
+      pendingRequestCount: '0',
+    });
     assert.equal(op.done, true);
     assert.equal(op.metadata.state, 'BATCH_STATE_SUCCEEDED');
     assert.equal(op.response.inlinedResponses.inlinedResponses.length, 2);
@@ -103,8 +115,14 @@ describe('emulator: Gemini batches', () => {
     for (const path of [`/v1beta/${output}:download?alt=media`, `/download/v1beta/${output}:download?alt=media`]) {
       const res = await raw(path);
       assert.equal(res.status, 200, path);
-      const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
-      assert.deepEqual(lines.map((l) => l.key), ['f1', 'f2']);
+      const lines = (await res.text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        lines.map((l) => l.key),
+        ['f1', 'f2'],
+      );
       assert.equal(lines[0].response.candidates[0].finishReason, 'STOP');
     }
     const upload = await raw(`/v1beta/${file.name}:download?alt=media`);
@@ -122,7 +140,8 @@ describe('emulator: Gemini batches', () => {
 
   it('lists newest first with page tokens (SDK pager)', async () => {
     const names: string[] = [];
-    for (let i = 0; i < 5; i++) names.push((await ai.batches.create({ model: MODEL, src: [inlined(`p${i}`)], config: { displayName: `p${i}` } })).name!);
+    for (let i = 0; i < 5; i++)
+      names.push((await ai.batches.create({ model: MODEL, src: [inlined(`p${i}`)], config: { displayName: `p${i}` } })).name!);
     const seen: string[] = [];
     for await (const job of await ai.batches.list({ config: { pageSize: 2 } })) seen.push(job.name!);
     assert.deepEqual(seen, [...names].reverse());
@@ -137,7 +156,10 @@ describe('emulator: Gemini batches', () => {
     const done = await finished(job.name!);
     assert.equal(done.state, 'JOB_STATE_CANCELLED');
     const errors = done.dest!.inlinedResponses!.map((r) => r.error);
-    assert.deepEqual(errors.map((e) => e?.code), [1, 1]);
+    assert.deepEqual(
+      errors.map((e) => e?.code),
+      [1, 1],
+    );
     await ai.batches.cancel({ name: job.name! }); // ended: a no-op, not an error
   });
 
@@ -159,8 +181,18 @@ describe('emulator: Gemini batches', () => {
   });
 
   it('item faults: an error becomes a google.rpc.Status, a refusal a contentless SAFETY stop', async () => {
-    emu.configure({ itemFaults: [{ match: 'err', fault: 'error' }, { match: 'ref', fault: 'refusal' }, { match: 'cut', fault: 'truncated' }] });
-    const job = await ai.batches.create({ model: MODEL, src: [inlined('err'), inlined('ref'), inlined('cut')], config: { displayName: 'i' } });
+    emu.configure({
+      itemFaults: [
+        { match: 'err', fault: 'error' },
+        { match: 'ref', fault: 'refusal' },
+        { match: 'cut', fault: 'truncated' },
+      ],
+    });
+    const job = await ai.batches.create({
+      model: MODEL,
+      src: [inlined('err'), inlined('ref'), inlined('cut')],
+      config: { displayName: 'i' },
+    });
     const [err, ref, cut] = (await finished(job.name!)).dest!.inlinedResponses!;
     assert.equal(err.error?.code, 13);
     assert.equal(ref.response?.candidates?.[0].finishReason, 'SAFETY');
@@ -215,11 +247,20 @@ describe('emulator: Gemini batches', () => {
   it('reports a response schema without responseMimeType application/json as that item’s INVALID_ARGUMENT error', async () => {
     const contents = [{ role: 'user', parts: [{ text: 'Alice Smith is 33' }] }];
     const requests = [
-      { request: { contents, generationConfig: { responseMimeType: 'application/json', responseJsonSchema: SCHEMA } }, metadata: { key: 'ok' } },
-      { request: { contents, generationConfig: { responseJsonSchema: SCHEMA } }, metadata: { key: 'no-mime' } },
-      { request: { contents, generationConfig: { responseMimeType: 'text/plain', responseSchema: { type: 'OBJECT' } } }, metadata: { key: 'text' } },
       {
-        request: { contents, generationConfig: { responseMimeType: 'application/json', responseSchema: { type: 'OBJECT' }, responseJsonSchema: SCHEMA } },
+        request: { contents, generationConfig: { responseMimeType: 'application/json', responseJsonSchema: SCHEMA } },
+        metadata: { key: 'ok' },
+      },
+      { request: { contents, generationConfig: { responseJsonSchema: SCHEMA } }, metadata: { key: 'no-mime' } },
+      {
+        request: { contents, generationConfig: { responseMimeType: 'text/plain', responseSchema: { type: 'OBJECT' } } },
+        metadata: { key: 'text' },
+      },
+      {
+        request: {
+          contents,
+          generationConfig: { responseMimeType: 'application/json', responseSchema: { type: 'OBJECT' }, responseJsonSchema: SCHEMA },
+        },
         metadata: { key: 'both' },
       },
     ];

@@ -62,12 +62,18 @@ async function submit(lines: unknown[], metadata?: Record<string, string>) {
 }
 
 const peopleBatch = (prefix = 'p', metadata?: Record<string, string>) =>
-  submit(PEOPLE.map((text, i) => line(`${prefix}-${i}`, text)), metadata);
+  submit(
+    PEOPLE.map((text, i) => line(`${prefix}-${i}`, text)),
+    metadata,
+  );
 
 async function jsonlOf(fileId: string | null | undefined): Promise<any[]> {
   assert.ok(fileId, 'expected a file id');
   const text = await (await client.files.content(fileId)).text();
-  return text.trim().split('\n').map((l) => JSON.parse(l));
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 before(async () => {
@@ -197,7 +203,7 @@ describe('emulator: OpenAI batches', () => {
     advance(10);
     const done = await client.batches.retrieve(batch.id);
     assert.equal(done.status, 'cancelled');
-    assert.equal(done.cancelled_at, Math.floor((T0 + 3500) / 1000), "Unix seconds, rounded down");
+    assert.equal(done.cancelled_at, Math.floor((T0 + 3500) / 1000), 'Unix seconds, rounded down');
     assert.deepEqual(done.request_counts, { total: 4, completed: 2, failed: 2 });
 
     const out = await jsonlOf(done.output_file_id);
@@ -287,7 +293,18 @@ describe('emulator: OpenAI batches', () => {
     const open = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] };
     const partial = {
       type: 'object',
-      properties: { name: { type: 'string' }, tags: { type: 'array', items: { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } }, required: ['a'], additionalProperties: false } } },
+      properties: {
+        name: { type: 'string' },
+        tags: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { a: { type: 'string' }, b: { type: 'string' } },
+            required: ['a'],
+            additionalProperties: false,
+          },
+        },
+      },
       required: ['name', 'tags'],
       additionalProperties: false,
     };
@@ -315,7 +332,10 @@ describe('emulator: OpenAI batches', () => {
       'a non-strict schema is not held to the strict rules',
     );
     const messages = b.errors!.data!.map((e) => e.message);
-    assert.equal(messages[3], "Line 5: Invalid schema for response_format 'open': In context=(), 'additionalProperties' is required to be supplied and to be false.");
+    assert.equal(
+      messages[3],
+      "Line 5: Invalid schema for response_format 'open': In context=(), 'additionalProperties' is required to be supplied and to be false.",
+    );
     assert.equal(
       messages[4],
       "Line 6: Invalid schema for response_format 'partial': In context=('properties', 'tags', 'items'), 'required' is required to be supplied and to be an array including every key in properties. Missing 'b'.",
@@ -326,14 +346,26 @@ describe('emulator: OpenAI batches', () => {
     const jsonl = JSON.stringify(line('a', PEOPLE[0])) + '\n';
     const txt = await client.files.create({ file: await toFile(Buffer.from(jsonl), 'batch.txt'), purpose: 'batch' });
     // Put straight into the store: uploading 200 MB through multipart would only slow the test down.
-    emu.engine.putFile({ id: 'file-huge', provider: 'openai', filename: 'huge.jsonl', purpose: 'batch', bytes: new Uint8Array(200 * 1024 * 1024 + 1) });
+    emu.engine.putFile({
+      id: 'file-huge',
+      provider: 'openai',
+      filename: 'huge.jsonl',
+      purpose: 'batch',
+      bytes: new Uint8Array(200 * 1024 * 1024 + 1),
+    });
     const create = (id: string) => client.batches.create({ input_file_id: id, endpoint: '/v1/chat/completions', completion_window: '24h' });
     const [notJsonl, huge] = [await create(txt.id), await create('file-huge')];
     advance(1000);
-    for (const [batch, code] of [[notJsonl, 'invalid_file_format'], [huge, 'file_too_large']] as const) {
+    for (const [batch, code] of [
+      [notJsonl, 'invalid_file_format'],
+      [huge, 'file_too_large'],
+    ] as const) {
       const b = await client.batches.retrieve(batch.id);
       assert.equal(b.status, 'failed');
-      assert.deepEqual(b.errors?.data?.map((e) => [e.code, e.line]), [[code, null]]);
+      assert.deepEqual(
+        b.errors?.data?.map((e) => [e.code, e.line]),
+        [[code, null]],
+      );
     }
   });
 

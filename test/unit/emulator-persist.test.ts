@@ -20,7 +20,12 @@ let clock = T0;
 const now = () => clock;
 // Whole seconds: OpenAI's wire timestamps are Unix seconds.
 const TIMING = { validatingMs: 1000, processingMs: 4000, finalizingMs: 1000, cancellingMs: 500 };
-const SCHEMA = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'], additionalProperties: false };
+const SCHEMA = {
+  type: 'object',
+  properties: { name: { type: 'string' }, age: { type: 'integer' } },
+  required: ['name', 'age'],
+  additionalProperties: false,
+};
 
 let dir: string;
 let open: Emulator[] = [];
@@ -60,13 +65,21 @@ function openaiLine(customId: string) {
 async function openaiBatch(client: OpenAI, ids: string[], tag: string) {
   const jsonl = ids.map((id) => JSON.stringify(openaiLine(id))).join('\n') + '\n';
   const file = await client.files.create({ file: await toFile(Buffer.from(jsonl), 'in.jsonl'), purpose: 'batch' });
-  const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { durabatch_tag: tag } });
+  const batch = await client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+    metadata: { durabatch_tag: tag },
+  });
   return { file, batch };
 }
 
 async function openaiOutput(client: OpenAI, fileId: string | null | undefined) {
   assert.ok(fileId, 'an output file');
-  return (await (await client.files.content(fileId)).text()).trim().split('\n').map((l) => JSON.parse(l));
+  return (await (await client.files.content(fileId)).text())
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 const anthropicRequest = (customId: string) => ({
@@ -107,7 +120,10 @@ describe('emulator state directory', () => {
     const again = await client.batches.retrieve(done.batch.id);
     assert.equal(again.status, 'completed');
     assert.equal(again.output_file_id, before.output_file_id, 'the same result file');
-    assert.deepEqual((await openaiOutput(client, again.output_file_id)).map((l) => l.custom_id), ['a-0', 'a-1']);
+    assert.deepEqual(
+      (await openaiOutput(client, again.output_file_id)).map((l) => l.custom_id),
+      ['a-0', 'a-1'],
+    );
     assert.equal((await client.files.retrieve(done.file.id)).expires_at, before.created_at + 30 * 24 * 3600, 'expiry kept');
     assert.equal((await client.batches.retrieve(running.batch.id)).status, 'in_progress');
     assert.equal((await client.batches.cancel(toCancel.batch.id)).status, 'cancelling');
@@ -116,7 +132,10 @@ describe('emulator state directory', () => {
     const finished = await client.batches.retrieve(running.batch.id);
     assert.equal(finished.status, 'completed', 'the state walk carried on over the restart');
     const answers = await openaiOutput(client, finished.output_file_id);
-    assert.deepEqual(answers.map((l) => l.custom_id), ['b-0', 'b-1', 'b-2']);
+    assert.deepEqual(
+      answers.map((l) => l.custom_id),
+      ['b-0', 'b-1', 'b-2'],
+    );
     assert.deepEqual(Object.keys(JSON.parse(answers[0].response.body.choices[0].message.content)).sort(), ['age', 'name']);
     assert.equal((await client.batches.retrieve(toCancel.batch.id)).status, 'cancelled');
 
@@ -148,9 +167,18 @@ describe('emulator state directory', () => {
     assert.deepEqual(ended.request_counts, { processing: 0, succeeded: 2, errored: 0, canceled: 0, expired: 0 });
     const lines = [];
     for await (const line of await client.messages.batches.results(first.id)) lines.push(line);
-    assert.deepEqual(lines.map((l) => [l.custom_id, l.result.type]), [['x-0', 'succeeded'], ['x-1', 'succeeded']]);
+    assert.deepEqual(
+      lines.map((l) => [l.custom_id, l.result.type]),
+      [
+        ['x-0', 'succeeded'],
+        ['x-1', 'succeeded'],
+      ],
+    );
     const page = await client.messages.batches.list();
-    assert.deepEqual(page.data.map((b) => b.id), [third.id, second.id, first.id]);
+    assert.deepEqual(
+      page.data.map((b) => b.id),
+      [third.id, second.id, first.id],
+    );
     assert.equal((await client.messages.batches.cancel(third.id)).processing_status, 'canceling');
     clock += 1000;
     assert.equal((await client.messages.batches.retrieve(third.id)).request_counts.canceled, 1);
@@ -162,9 +190,18 @@ describe('emulator state directory', () => {
   it('Gemini: inline and file batches, uploads and responses files after a restart', async () => {
     let emu = await emulator();
     let ai = gemini(emu);
-    const inline = await ai.batches.create({ model: 'gemini-test', src: [geminiRequest('g-0'), geminiRequest('g-1')], config: { displayName: 'job/r1/a1/c0' } });
-    const body = ['f-0', 'f-1'].map((key) => JSON.stringify({ key, request: { contents: [{ role: 'user', parts: [{ text: `${key}: Dan Ray 60` }] }] } }) + '\n');
-    const upload = await ai.files.upload({ file: new Blob(body, { type: 'application/jsonl' }), config: { mimeType: 'application/jsonl' } });
+    const inline = await ai.batches.create({
+      model: 'gemini-test',
+      src: [geminiRequest('g-0'), geminiRequest('g-1')],
+      config: { displayName: 'job/r1/a1/c0' },
+    });
+    const body = ['f-0', 'f-1'].map(
+      (key) => JSON.stringify({ key, request: { contents: [{ role: 'user', parts: [{ text: `${key}: Dan Ray 60` }] }] } }) + '\n',
+    );
+    const upload = await ai.files.upload({
+      file: new Blob(body, { type: 'application/jsonl' }),
+      config: { mimeType: 'application/jsonl' },
+    });
     const fromFile = await ai.batches.create({ model: 'gemini-test', src: upload.name!, config: { displayName: 'job/r1/a1/c1' } });
 
     emu = await restart(emu);
@@ -174,7 +211,10 @@ describe('emulator state directory', () => {
     clock += 7000;
     const done = await ai.batches.get({ name: inline.name! });
     assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
-    assert.deepEqual(done.dest?.inlinedResponses?.map((r) => r.metadata?.key), ['g-0', 'g-1']);
+    assert.deepEqual(
+      done.dest?.inlinedResponses?.map((r) => r.metadata?.key),
+      ['g-0', 'g-1'],
+    );
     const fileDone = await ai.batches.get({ name: fromFile.name! });
     assert.equal(fileDone.state, 'JOB_STATE_SUCCEEDED');
     const output = fileDone.dest?.fileName;
@@ -183,7 +223,14 @@ describe('emulator state directory', () => {
     ai = gemini(emu);
     assert.equal((await ai.batches.get({ name: fromFile.name! })).dest?.fileName, output, 'the responses file is written once');
     const res = await fetch(`${emu.url}/v1beta/${output}:download?alt=media`, { headers: { 'x-goog-api-key': 'x' } });
-    assert.deepEqual((await res.text()).trim().split('\n').map((l) => JSON.parse(l).key), ['f-0', 'f-1'], 'keys come back as they went in');
+    assert.deepEqual(
+      (await res.text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).key),
+      ['f-0', 'f-1'],
+      'keys come back as they went in',
+    );
     const names = [];
     for await (const b of await ai.batches.list()) names.push(b.name);
     assert.deepEqual(names, [fromFile.name, inline.name]);

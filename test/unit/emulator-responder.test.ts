@@ -135,7 +135,10 @@ describe('emulator responder', () => {
       currency: z.string().regex(/^[A-Z]{3}$/),
       day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
       ref: z.string().regex(/^[A-Z]{2}-\d{4}$/),
-      lower: z.string().regex(/^[a-z]+$/).regex(/^.{5,}$/),
+      lower: z
+        .string()
+        .regex(/^[a-z]+$/)
+        .regex(/^.{5,}$/),
       file: z.string().endsWith('.pdf'),
       clock: z.iso.time(),
       email: z.email(),

@@ -11,12 +11,26 @@ import { User, userRequests } from '../helpers/schemas';
 import { latest, storeWithRequests } from '../helpers/stored-requests';
 
 const requests = userRequests(3, 'r').map(({ customId, messages }) => ({ customId, messages }));
-const baseRef: JobRef = { jobId: 'j', provider: 'openai', model: 'm', schemaName: 'User', params: {}, retryOn: DEFAULT_RETRY_ON, runId: '0196f00d-aaaa-7bbb-8ccc-123456789abc' };
+const baseRef: JobRef = {
+  jobId: 'j',
+  provider: 'openai',
+  model: 'm',
+  schemaName: 'User',
+  params: {},
+  retryOn: DEFAULT_RETRY_ON,
+  runId: '0196f00d-aaaa-7bbb-8ccc-123456789abc',
+};
 const input = (over: Partial<FetchInput> = {}): FetchInput => ({
-  chunk: { attempt: 1, index: 0, offset: 0, size: 3 }, batchId: 'b1', batchState: 'completed', ...over,
+  chunk: { attempt: 1, index: 0, offset: 0, size: 3 },
+  batchId: 'b1',
+  batchState: 'completed',
+  ...over,
 });
 const answer = (customId: string): RawItemResult => ({
-  customId, kind: 'message', finishReason: 'stop', text: JSON.stringify({ name: 'A B', age: 3, email: 'a@b.co' }),
+  customId,
+  kind: 'message',
+  finishReason: 'stop',
+  text: JSON.stringify({ name: 'A B', age: 3, email: 'a@b.co' }),
 });
 
 async function fetchWith(results: (chunk: { tag: string }) => AsyncIterable<RawItemResult>, over: Partial<FetchInput> = {}) {
@@ -31,19 +45,33 @@ async function fetchWith(results: (chunk: { tag: string }) => AsyncIterable<RawI
 
 describe('fetchResults', () => {
   it('writes one outcome per item: answers validated, missing ones failed by how the batch ended, strays ignored', async () => {
-    const { summary, outcomes } = await fetchWith(async function* (chunk) {
-      assert.equal(chunk.tag, 'j/r123456789abc/a1/c0', 'the adapter is told which submission (job, run, attempt, chunk) it is reading');
-      yield answer('r-0');
-      yield answer('someone-else');
-    }, { batchState: 'expired' });
-    assert.deepEqual(outcomes.map((o) => [o.customId, o.ok ? 'ok' : o.error!.type, o.retryable ?? null]), [
-      ['r-0', 'ok', null],
-      ['r-1', 'expired', true],
-      ['r-2', 'expired', true],
-    ]);
-    assert.deepEqual({ ...summary, usage: undefined }, {
-      succeeded: 1, failed: 2, retryable: 2, usage: undefined, finalErrors: {}, retryableErrors: { expired: 2 },
-    });
+    const { summary, outcomes } = await fetchWith(
+      async function* (chunk) {
+        assert.equal(chunk.tag, 'j/r123456789abc/a1/c0', 'the adapter is told which submission (job, run, attempt, chunk) it is reading');
+        yield answer('r-0');
+        yield answer('someone-else');
+      },
+      { batchState: 'expired' },
+    );
+    assert.deepEqual(
+      outcomes.map((o) => [o.customId, o.ok ? 'ok' : o.error!.type, o.retryable ?? null]),
+      [
+        ['r-0', 'ok', null],
+        ['r-1', 'expired', true],
+        ['r-2', 'expired', true],
+      ],
+    );
+    assert.deepEqual(
+      { ...summary, usage: undefined },
+      {
+        succeeded: 1,
+        failed: 2,
+        retryable: 2,
+        usage: undefined,
+        finalErrors: {},
+        retryableErrors: { expired: 2 },
+      },
+    );
   });
 
   it('records nothing from a batch that turns out to be another submission, and re-submits every item', async () => {
@@ -57,23 +85,38 @@ describe('fetchResults', () => {
   });
 
   it('a never-submitted chunk of a cancelled job ends cancelled, not retried', async () => {
-    const { outcomes } = await fetchWith(async function* () {
-      throw new Error('must not be called');
-    }, { batchId: undefined, batchState: 'unsubmitted' });
-    assert.deepEqual(outcomes.map((o) => [o.error!.type, o.retryable]), [['cancelled', false], ['cancelled', false], ['cancelled', false]]);
+    const { outcomes } = await fetchWith(
+      async function* () {
+        throw new Error('must not be called');
+      },
+      { batchId: undefined, batchState: 'unsubmitted' },
+    );
+    assert.deepEqual(
+      outcomes.map((o) => [o.error!.type, o.retryable]),
+      [
+        ['cancelled', false],
+        ['cancelled', false],
+        ['cancelled', false],
+      ],
+    );
   });
 
   it('other errors fail the activity (Temporal retries it)', async () => {
-    await assert.rejects(fetchWith(async function* () {
-      throw new Error('connection reset');
-    }), /connection reset/);
+    await assert.rejects(
+      fetchWith(async function* () {
+        throw new Error('connection reset');
+      }),
+      /connection reset/,
+    );
   });
 });
 
 describe('the normalised state machine', () => {
   it('cancelling is not terminal; completed, failed, expired and cancelled are', () => {
     assert.deepEqual(
-      (['validating', 'in_progress', 'finalizing', 'cancelling', 'completed', 'failed', 'expired', 'cancelled'] as const).map(isTerminalBatchState),
+      (['validating', 'in_progress', 'finalizing', 'cancelling', 'completed', 'failed', 'expired', 'cancelled'] as const).map(
+        isTerminalBatchState,
+      ),
       [false, false, false, false, true, true, true, true],
     );
   });
@@ -113,9 +156,17 @@ describe('writes while reading on', () => {
         throw new Error('connection reset');
       },
     } as unknown as ProviderAdapter;
-    const fetch = createFetchResults({ providers: { get: () => adapter } as unknown as ProviderRegistry, store: failing, schemas: { User } });
+    const fetch = createFetchResults({
+      providers: { get: () => adapter } as unknown as ProviderRegistry,
+      store: failing,
+      schemas: { User },
+    });
     await assert.rejects(
-      new MockActivityEnvironment().run(fetch, { ...baseRef, jobId: 'w', source }, input({ chunk: { attempt: 1, index: 0, offset: 0, size: many.length } })),
+      new MockActivityEnvironment().run(
+        fetch,
+        { ...baseRef, jobId: 'w', source },
+        input({ chunk: { attempt: 1, index: 0, offset: 0, size: many.length } }),
+      ),
       /disk full/,
     );
     assert.equal(aborted, 1);

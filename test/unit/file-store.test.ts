@@ -11,7 +11,12 @@ import { collect, latest, storeWithRequests } from '../helpers/stored-requests';
 const req = (i: number) => ({ customId: `r-${i}`, messages: [{ role: 'user' as const, content: `text ${i}` }] });
 const ok = (idx: number, attempt: number): StoredOutcome => ({ idx, customId: `r-${idx}`, attempt, ok: true, data: { n: idx } });
 const failed = (idx: number, attempt: number, retryable: boolean): StoredOutcome => ({
-  idx, customId: `r-${idx}`, attempt, ok: false, error: { type: 'invalid_json', message: 'x' }, retryable,
+  idx,
+  customId: `r-${idx}`,
+  attempt,
+  ok: false,
+  error: { type: 'invalid_json', message: 'x' },
+  retryable,
 });
 
 describe('FileJobStore: job IDs never reach outside the store', () => {
@@ -38,7 +43,16 @@ describe('FileJobStore: job IDs never reach outside the store', () => {
 
   it('job validation refuses them too: a job ID starts with a letter or digit', () => {
     for (const jobId of ['.', '..', '-x', '_x']) {
-      const problems = findJobProblems({ jobId, provider: 'openai', model: 'm', schemaName: 'User', schema: User, requests: [req(0)], params: {}, maxAttempts: 1 });
+      const problems = findJobProblems({
+        jobId,
+        provider: 'openai',
+        model: 'm',
+        schemaName: 'User',
+        schema: User,
+        requests: [req(0)],
+        params: {},
+        maxAttempts: 1,
+      });
       assert.match(problems.join('\n'), /job ID .* starting with a letter or digit/, jobId);
     }
   });
@@ -62,9 +76,14 @@ describe('FileJobStore: requests, attempts, outcomes', () => {
 
   it('reads any range of requests by seeking its sparse index (across index blocks)', async () => {
     const store = await FileJobStore.open(join(dir, 'ranges'));
-    const { source } = await storeWithRequests('job', Array.from({ length: 3000 }, (_, i) => req(i)), store);
+    const { source } = await storeWithRequests(
+      'job',
+      Array.from({ length: 3000 }, (_, i) => req(i)),
+      store,
+    );
     assert.equal(source.count, 3000);
-    const ids = async (from: number, count?: number) => (await collect(store.readAttemptItems('job', source.set, 1, from, count))).map((r) => r.idx);
+    const ids = async (from: number, count?: number) =>
+      (await collect(store.readAttemptItems('job', source.set, 1, from, count))).map((r) => r.idx);
     assert.deepEqual(await ids(0, 3), [0, 1, 2]);
     assert.deepEqual(await ids(1022, 4), [1022, 1023, 1024, 1025]);
     assert.deepEqual(await ids(2998), [2998, 2999]);
@@ -72,7 +91,10 @@ describe('FileJobStore: requests, attempts, outcomes', () => {
     assert.equal((await ids(0)).length, 3000);
     const [r] = await collect(store.readAttemptItems('job', source.set, 1, 2500, 1));
     assert.deepEqual(r, { idx: 2500, ...req(2500) });
-    assert.deepEqual(await collect(store.readAttemptIds('job', source.set, 1, 1023, 3)), [1023, 1024, 1025].map((i) => ({ idx: i, customId: `r-${i}` })));
+    assert.deepEqual(
+      await collect(store.readAttemptIds('job', source.set, 1, 1023, 3)),
+      [1023, 1024, 1025].map((i) => ({ idx: i, customId: `r-${i}` })),
+    );
   });
 
   it('an aborted request writer leaves nothing; the same requests twice are one set', async () => {
@@ -89,11 +111,20 @@ describe('FileJobStore: requests, attempts, outcomes', () => {
 
   it('attempt 2 is the retryable failures of attempt 1, in request order; latest outcomes merge attempts', async () => {
     const store = await FileJobStore.open(join(dir, 'attempts'));
-    const { source } = await storeWithRequests('job', Array.from({ length: 2100 }, (_, i) => req(i)), store);
+    const { source } = await storeWithRequests(
+      'job',
+      Array.from({ length: 2100 }, (_, i) => req(i)),
+      store,
+    );
     // Two chunks of attempt 1, outcomes written out of order and in groups.
-    for (const [chunk, from, to] of [[0, 0, 1050], [1, 1050, 2100]] as const) {
+    for (const [chunk, from, to] of [
+      [0, 0, 1050],
+      [1, 1050, 2100],
+    ] as const) {
       const w = await store.openOutcomeWriter('job', 1, chunk);
-      const outcomes = Array.from({ length: to - from }, (_, k) => from + k).map((i) => (i % 100 === 7 ? failed(i, 1, true) : i % 100 === 8 ? failed(i, 1, false) : ok(i, 1)));
+      const outcomes = Array.from({ length: to - from }, (_, k) => from + k).map((i) =>
+        i % 100 === 7 ? failed(i, 1, true) : i % 100 === 8 ? failed(i, 1, false) : ok(i, 1),
+      );
       await w.write(outcomes.slice(500).reverse());
       await w.write(outcomes.slice(0, 500));
       await w.commit();
@@ -101,16 +132,26 @@ describe('FileJobStore: requests, attempts, outcomes', () => {
     assert.equal(await store.prepareAttempt('job', source.set, 2), 21);
     assert.equal(await store.prepareAttempt('job', source.set, 2), 21, 'safe to repeat');
     const items = await collect(store.readAttemptItems('job', source.set, 2, 0));
-    assert.deepEqual(items.map((r) => r.idx), Array.from({ length: 21 }, (_, k) => k * 100 + 7));
+    assert.deepEqual(
+      items.map((r) => r.idx),
+      Array.from({ length: 21 }, (_, k) => k * 100 + 7),
+    );
     assert.deepEqual(items[3], { idx: 307, ...req(307) });
-    assert.deepEqual((await collect(store.readAttemptItems('job', source.set, 2, 20, 5))).map((r) => r.idx), [2007]);
+    assert.deepEqual(
+      (await collect(store.readAttemptItems('job', source.set, 2, 20, 5))).map((r) => r.idx),
+      [2007],
+    );
 
     const w2 = await store.openOutcomeWriter('job', 2, 0);
     await w2.write(items.map((r) => ok(r.idx, 2)));
     await w2.commit();
     const all = await latest(store, 'job');
     assert.equal(all.length, 2100);
-    assert.deepEqual(all.map((o) => o.idx), Array.from({ length: 2100 }, (_, i) => i), 'request order');
+    assert.deepEqual(
+      all.map((o) => o.idx),
+      Array.from({ length: 2100 }, (_, i) => i),
+      'request order',
+    );
     assert.deepEqual([all[7]!.attempt, all[7]!.ok, all[8]!.attempt, all[8]!.ok], [2, true, 1, false]);
     assert.equal((await collect(store.readLatestOutcomes('job', { only: 'errors' }))).length, 21);
     assert.equal((await collect(store.readLatestOutcomes('job', { only: 'ok' }))).length, 2100 - 21);
@@ -122,7 +163,10 @@ describe('FileJobStore: requests, attempts, outcomes', () => {
     await w.write([failed(0, 1, true), ok(1, 1), failed(2, 1, true)]);
     await w.write([ok(0, 1), failed(1, 1, true)]);
     await w.commit();
-    assert.deepEqual((await latest(store, 'job')).map((o) => o.ok), [true, true, false]);
+    assert.deepEqual(
+      (await latest(store, 'job')).map((o) => o.ok),
+      [true, true, false],
+    );
     const aborted = await store.openOutcomeWriter('job', 1, 0);
     await aborted.write([failed(0, 1, false)]);
     await aborted.abort();
@@ -130,6 +174,9 @@ describe('FileJobStore: requests, attempts, outcomes', () => {
     const again = await store.openOutcomeWriter('job', 1, 0);
     await again.write([ok(0, 1)]);
     await again.commit();
-    assert.deepEqual((await latest(store, 'job')).map((o) => o.idx), [0]);
+    assert.deepEqual(
+      (await latest(store, 'job')).map((o) => o.idx),
+      [0],
+    );
   });
 });

@@ -71,7 +71,11 @@ describe('OutcomeGroups', () => {
     for (let i = 0; i < 8; i++) await groups.add(outcome(i));
     await groups.flush();
     await groups.settle();
-    assert.deepEqual(calls, [[0, 1, 2], [3, 4, 5], [6, 7]]);
+    assert.deepEqual(calls, [
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7],
+    ]);
     assert.equal(written, 8);
   });
 

@@ -4,12 +4,35 @@ import { DEFAULT_RETRY_ON, DEFAULT_TIMING, type ChunkState, type JobInput } from
 import { counts, finalErrorsByType, initialState, retreatFromUnsubmittedAttempt } from '../../workflows/job-state';
 
 const input: JobInput = {
-  jobId: 'j', provider: 'openai', model: 'm', schemaName: 'S', params: {}, maxAttempts: 3, retryOn: DEFAULT_RETRY_ON, timing: DEFAULT_TIMING,
+  jobId: 'j',
+  provider: 'openai',
+  model: 'm',
+  schemaName: 'S',
+  params: {},
+  maxAttempts: 3,
+  retryOn: DEFAULT_RETRY_ON,
+  timing: DEFAULT_TIMING,
   requests: Array.from({ length: 10 }, (_, i) => ({ customId: `r${i}`, messages: [{ role: 'user' as const, content: 'x' }] })),
 };
-const chunk = (attempt: number, items: number, succeeded: number, failed: number, retryable: number, errors: Record<string, number> = {}): ChunkState => ({
-  attempt, index: 0, offset: 0, items, state: 'completed', fetched: true, succeeded, failed, retryable,
-  finalErrors: {}, retryableErrors: errors,
+const chunk = (
+  attempt: number,
+  items: number,
+  succeeded: number,
+  failed: number,
+  retryable: number,
+  errors: Record<string, number> = {},
+): ChunkState => ({
+  attempt,
+  index: 0,
+  offset: 0,
+  items,
+  state: 'completed',
+  fetched: true,
+  succeeded,
+  failed,
+  retryable,
+  finalErrors: {},
+  retryableErrors: errors,
 });
 
 describe('job counts: every item in exactly one bucket', () => {

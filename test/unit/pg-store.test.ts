@@ -104,9 +104,21 @@ async function count(query: string, params: unknown[]): Promise<number> {
   return rows[0].n;
 }
 
-const ok = (idx: number, attempt: number, data: unknown = { idx }): StoredOutcome => ({ idx, customId: `r-${idx}`, attempt, ok: true, data });
+const ok = (idx: number, attempt: number, data: unknown = { idx }): StoredOutcome => ({
+  idx,
+  customId: `r-${idx}`,
+  attempt,
+  ok: true,
+  data,
+});
 /** A failure no retry policy has judged: `retryable` absent. */
-const unjudged = (idx: number, attempt: number): StoredOutcome => ({ idx, customId: `r-${idx}`, attempt, ok: false, error: { type: 'expired', message: 'late' } });
+const unjudged = (idx: number, attempt: number): StoredOutcome => ({
+  idx,
+  customId: `r-${idx}`,
+  attempt,
+  ok: false,
+  error: { type: 'expired', message: 'late' },
+});
 const failed = (idx: number, attempt: number, retryable = true): StoredOutcome => ({
   idx,
   customId: `r-${idx}`,
@@ -127,7 +139,10 @@ describe('PgJobStore: identity and schema', () => {
     secret.searchParams.set('application_name', 'durabatch-test');
     const withPassword = await PgJobStore.open(secret.toString());
     assert.doesNotMatch(withPassword.identity.url, new RegExp(secret.password));
-    assert.equal(withPassword.identity.url, `postgres://${secret.username}@${secret.host}${secret.pathname}?application_name=durabatch-test`);
+    assert.equal(
+      withPassword.identity.url,
+      `postgres://${secret.username}@${secret.host}${secret.pathname}?application_name=durabatch-test`,
+    );
     assert.equal(withPassword.identity.id, store.identity.id);
     await withPassword.close();
 
@@ -152,7 +167,10 @@ describe('PgJobStore: identity and schema', () => {
       await client.connect();
       try {
         const versions = await client.query('SELECT version FROM durabatch_schema_version ORDER BY version');
-        assert.deepEqual(versions.rows.map((r) => r.version), MIGRATIONS.map((_, i) => i + 1));
+        assert.deepEqual(
+          versions.rows.map((r) => r.version),
+          MIGRATIONS.map((_, i) => i + 1),
+        );
         assert.equal((await client.query('SELECT id FROM durabatch_store')).rowCount, 1);
       } finally {
         await client.end();
@@ -171,13 +189,14 @@ describe('PgJobStore: requests', () => {
   pgIt('requests written in groups are readable after commit, with count, bytes and digest', async () => {
     const requests = makeRequests(10);
     const writer = await requestWriter('req-groups');
-    for (const group of [requests.slice(0, 3), requests.slice(3, 6), [], requests.slice(6, 9), requests.slice(9)]) await writer.write(group);
+    for (const group of [requests.slice(0, 3), requests.slice(3, 6), [], requests.slice(6, 9), requests.slice(9)])
+      await writer.write(group);
     assert.equal(await count('durabatch_request_sets WHERE job_id = $1', ['req-groups']), 0, 'nothing visible before commit');
     const summary = summarise(requests);
     const info = await writer.commit(summary, META);
     assert.deepEqual(info, { set: info.set, ...summary });
     assert.deepEqual(await store.requestSet('req-groups', info.set), info);
-    assert.equal(await store.requestSet('other-job', info.set), undefined, 'a set is only its own job\'s');
+    assert.equal(await store.requestSet('other-job', info.set), undefined, "a set is only its own job's");
     assert.equal(await store.requestSet('req-groups', 'nope'), undefined);
     assert.deepEqual(await collect(store.readAttemptItems('req-groups', info.set, 1, 0)), requests);
 
@@ -188,7 +207,8 @@ describe('PgJobStore: requests', () => {
   pgIt('attempt 1 items by range: from/count, to the end, past the end, across pages', async () => {
     const requests = makeRequests(4500);
     const { set } = await writeSet('req-ranges', requests, 700);
-    const idx = async (from: number, n?: number) => (await collect(store.readAttemptItems('req-ranges', set, 1, from, n))).map((r) => r.idx);
+    const idx = async (from: number, n?: number) =>
+      (await collect(store.readAttemptItems('req-ranges', set, 1, from, n))).map((r) => r.idx);
     const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
     assert.deepEqual(await idx(2, 3), [2, 3, 4]);
     assert.deepEqual(await idx(4490), range(4490, 4500));
@@ -198,7 +218,10 @@ describe('PgJobStore: requests', () => {
     assert.deepEqual(await idx(10, 0), []);
     assert.deepEqual(await idx(100, 4000), range(100, 4100));
     assert.deepEqual(await collect(store.readAttemptItems('req-ranges', set, 1, 0)), requests);
-    assert.deepEqual(await collect(store.readAttemptIds('req-ranges', set, 1, 1, 2)), requests.slice(1, 3).map(({ idx, customId }) => ({ idx, customId })));
+    assert.deepEqual(
+      await collect(store.readAttemptIds('req-ranges', set, 1, 1, 2)),
+      requests.slice(1, 3).map(({ idx, customId }) => ({ idx, customId })),
+    );
   });
 
   pgIt('an aborted writer leaves nothing behind', async () => {
@@ -260,11 +283,26 @@ describe('PgJobStore: requests', () => {
 describe('PgJobStore: outcomes', () => {
   pgIt('outcomes become visible on commit and read back exactly as written', async () => {
     const outcomes: StoredOutcome[] = [
-      { idx: 0, customId: 'r-0', attempt: 1, ok: true, data: { name: 'Ann', tags: ['a', 'b'], nested: { n: 1.5 } }, usage: { inputTokens: 10, outputTokens: 3 } },
+      {
+        idx: 0,
+        customId: 'r-0',
+        attempt: 1,
+        ok: true,
+        data: { name: 'Ann', tags: ['a', 'b'], nested: { n: 1.5 } },
+        usage: { inputTokens: 10, outputTokens: 3 },
+      },
       { idx: 1, customId: 'r-1', attempt: 1, ok: true, data: null },
       { idx: 2, customId: 'r\t2\\N', attempt: 1, ok: true, data: 'just a string' },
       { idx: 3, customId: 'r-3', attempt: 1, ok: false, error: { type: 'provider_error', message: 'quota\n"exceeded"' }, retryable: false },
-      { idx: 4, customId: 'r-4', attempt: 1, ok: false, error: { type: 'invalid_json', message: 'x' }, retryable: true, usage: { inputTokens: 0, outputTokens: 0 } },
+      {
+        idx: 4,
+        customId: 'r-4',
+        attempt: 1,
+        ok: false,
+        error: { type: 'invalid_json', message: 'x' },
+        retryable: true,
+        usage: { inputTokens: 0, outputTokens: 0 },
+      },
       { idx: 5, customId: 'r-5', attempt: 1, ok: false, error: { type: 'expired', message: '' } },
     ];
     const writer = await outcomeWriter('out-visible', 1, 0);
@@ -309,7 +347,12 @@ describe('PgJobStore: outcomes', () => {
     // The same item several times in one group.
     await writer.write([failed(2, 1), ok(2, 1, 'a'), ok(2, 1, 'b'), failed(2, 1), failed(3, 1, false), failed(3, 1, true)]);
     await writer.commit();
-    assert.deepEqual(await collect(store.readLatestOutcomes('out-order')), [ok(0, 1, 'second'), ok(1, 1, 'first'), ok(2, 1, 'b'), failed(3, 1, true)]);
+    assert.deepEqual(await collect(store.readLatestOutcomes('out-order')), [
+      ok(0, 1, 'second'),
+      ok(1, 1, 'first'),
+      ok(2, 1, 'b'),
+      failed(3, 1, true),
+    ]);
   });
 
   pgIt('an outcome of another attempt is refused', async () => {
@@ -346,13 +389,18 @@ describe('PgJobStore: attempts and latest outcomes', () => {
     await assert.rejects(store.prepareAttempt('no-such-job', set, 2), /is not in/);
   });
 
-  pgIt('readLatestOutcomes gives each item\'s highest attempt in request order, filtered after picking', async () => {
+  pgIt("readLatestOutcomes gives each item's highest attempt in request order, filtered after picking", async () => {
     const all = await collect(store.readLatestOutcomes(job));
     assert.deepEqual(all, [ok(0, 1), ok(1, 2), failed(2, 1, false), failed(3, 2), ok(4, 1), unjudged(5, 1), failed(6, 2, false)]);
     assert.deepEqual(await collect(store.readLatestOutcomes(job, { only: 'ok' })), [ok(0, 1), ok(1, 2), ok(4, 1)]);
     assert.deepEqual(
       (await collect(store.readLatestOutcomes(job, { only: 'errors' }))).map((o) => [o.idx, o.attempt]),
-      [[2, 1], [3, 2], [5, 1], [6, 2]],
+      [
+        [2, 1],
+        [3, 2],
+        [5, 1],
+        [6, 2],
+      ],
       'idx 1 failed in attempt 1 but its latest outcome is a success',
     );
   });
@@ -364,8 +412,14 @@ describe('PgJobStore: attempts and latest outcomes', () => {
     await writer.write(Array.from({ length: n }, (_, i) => (i % 1000 === 999 ? failed(i, 1) : ok(i, 1))));
     await writer.commit();
     await writeChunk(many, 2, 0, [ok(999, 2)]);
-    assert.deepEqual((await collect(store.readLatestOutcomes(many))).map((o) => o.idx), Array.from({ length: n }, (_, i) => i));
-    assert.deepEqual((await collect(store.readLatestOutcomes(many, { only: 'errors' }))).map((o) => o.idx), [1999, 2999, 3999]);
+    assert.deepEqual(
+      (await collect(store.readLatestOutcomes(many))).map((o) => o.idx),
+      Array.from({ length: n }, (_, i) => i),
+    );
+    assert.deepEqual(
+      (await collect(store.readLatestOutcomes(many, { only: 'errors' }))).map((o) => o.idx),
+      [1999, 2999, 3999],
+    );
     assert.equal((await collect(store.readLatestOutcomes(many, { only: 'ok' }))).length, n - 3);
   });
 

@@ -36,15 +36,27 @@ const PROVIDERS: Provider[] = [
 ];
 
 /** Each adapter call that makes HTTP calls, and the request it is stuck on at the server. */
-const CALLS: Array<{ call: string; path: Record<string, RegExp>; run: (a: ProviderAdapter, batchId: string, signal: AbortSignal) => Promise<unknown> }> = [
+const CALLS: Array<{
+  call: string;
+  path: Record<string, RegExp>;
+  run: (a: ProviderAdapter, batchId: string, signal: AbortSignal) => Promise<unknown>;
+}> = [
   {
     call: 'status (poll)',
-    path: { openai: /^GET \/v1\/batches\/batch_1$/, anthropic: /^GET \/v1\/messages\/batches\/msgbatch_1$/, gemini: /^GET \/v1beta\/batches\/1/ },
+    path: {
+      openai: /^GET \/v1\/batches\/batch_1$/,
+      anthropic: /^GET \/v1\/messages\/batches\/msgbatch_1$/,
+      gemini: /^GET \/v1beta\/batches\/1/,
+    },
     run: (a, id, signal) => a.status(id, { signal }),
   },
   {
     call: 'cancel',
-    path: { openai: /^GET \/v1\/batches\/batch_1$/, anthropic: /^GET \/v1\/messages\/batches\/msgbatch_1$/, gemini: /^GET \/v1beta\/batches\/1/ },
+    path: {
+      openai: /^GET \/v1\/batches\/batch_1$/,
+      anthropic: /^GET \/v1\/messages\/batches\/msgbatch_1$/,
+      gemini: /^GET \/v1beta\/batches\/1/,
+    },
     run: (a, id, signal) => a.cancel(id, { signal }),
   },
   {
@@ -59,8 +71,12 @@ const CALLS: Array<{ call: string; path: Record<string, RegExp>; run: (a: Provid
       a.submit(personChunk('m', 'job/a1/c0', [userRequest('r1', 'Alice is 30')], {}), { firstTryAtMs: Date.now(), isRetry: true, signal }),
   },
   {
-    call: "results (the batch look-up before the download)",
-    path: { openai: /^GET \/v1\/batches\/batch_1$/, anthropic: /^GET \/v1\/messages\/batches\/msgbatch_1$/, gemini: /^GET \/v1beta\/batches\/1/ },
+    call: 'results (the batch look-up before the download)',
+    path: {
+      openai: /^GET \/v1\/batches\/batch_1$/,
+      anthropic: /^GET \/v1\/messages\/batches\/msgbatch_1$/,
+      gemini: /^GET \/v1beta\/batches\/1/,
+    },
     run: (a, id, signal) => collect(a.results(id, { requests: [{ customId: 'r1' }], tag: 'job/a1/c0', signal })),
   },
 ];

@@ -117,7 +117,11 @@ describe('Anthropic adapter: requests', () => {
 });
 
 describe('Anthropic adapter: state normalisation', () => {
-  const batch = (status: MessageBatch['processing_status'], counts: Partial<MessageBatch['request_counts']>, cancel = false): MessageBatch => ({
+  const batch = (
+    status: MessageBatch['processing_status'],
+    counts: Partial<MessageBatch['request_counts']>,
+    cancel = false,
+  ): MessageBatch => ({
     id: 'msgbatch_x',
     type: 'message_batch',
     processing_status: status,
@@ -153,9 +157,17 @@ describe('Anthropic adapter: state normalisation', () => {
 
   it('ended: decided by the items without the sentinel, before the cancel flag', () => {
     assert.equal(toProviderStatus(batch('ended', { succeeded: 4 }, true)).state, 'completed', 'a cancel too late to stop anything');
-    assert.equal(toProviderStatus(batch('ended', { succeeded: 1, canceled: 3 })).state, 'cancelled', 'every item canceled, the sentinel answered');
+    assert.equal(
+      toProviderStatus(batch('ended', { succeeded: 1, canceled: 3 })).state,
+      'cancelled',
+      'every item canceled, the sentinel answered',
+    );
     assert.deepEqual(toProviderStatus(batch('ended', { canceled: 4 }, true)).counts, { total: 3, succeeded: 0, failed: 3 });
-    assert.equal(toProviderStatus(batch('ended', { succeeded: 2, canceled: 1, expired: 1 }, true)).state, 'cancelled', 'mixed, after a cancel');
+    assert.equal(
+      toProviderStatus(batch('ended', { succeeded: 2, canceled: 1, expired: 1 }, true)).state,
+      'cancelled',
+      'mixed, after a cancel',
+    );
     assert.equal(toProviderStatus(batch('ended', { succeeded: 2, canceled: 1, expired: 1 })).state, 'expired', 'mixed, no cancel');
   });
 });
@@ -163,7 +175,14 @@ describe('Anthropic adapter: state normalisation', () => {
 describe('Anthropic adapter: against the emulator', () => {
   it('submits, polls to completed and yields every item (never the sentinel)', async () => {
     const requests = [
-      { customId: 'r1', messages: [{ role: 'system' as const, content: 'A' }, { role: 'system' as const, content: 'B' }, { role: 'user' as const, content: 'Alice Smith' }] },
+      {
+        customId: 'r1',
+        messages: [
+          { role: 'system' as const, content: 'A' },
+          { role: 'system' as const, content: 'B' },
+          { role: 'user' as const, content: 'Alice Smith' },
+        ],
+      },
       req('r2'),
       req('r3'),
     ];
@@ -180,7 +199,10 @@ describe('Anthropic adapter: against the emulator', () => {
     assert.deepEqual(status, { state: 'completed', providerStatus: 'ended', counts: { total: 3, succeeded: 3, failed: 0 } });
 
     const items = await collect(adapter.results(batchId, { requests, tag: 'job-1:a1:c1' }));
-    assert.deepEqual(items.map((i) => i.customId), ['r1', 'r2', 'r3']);
+    assert.deepEqual(
+      items.map((i) => i.customId),
+      ['r1', 'r2', 'r3'],
+    );
     for (const item of items) {
       assert.equal(item.kind, 'message');
       if (item.kind !== 'message') continue;
@@ -191,13 +213,23 @@ describe('Anthropic adapter: against the emulator', () => {
   });
 
   it('maps errored, refused and truncated items', async () => {
-    emu.configure({ itemFaults: [{ match: 'err', fault: 'error' }, { match: 'ref', fault: 'refusal' }, { match: 'cut', fault: 'truncated' }] });
+    emu.configure({
+      itemFaults: [
+        { match: 'err', fault: 'error' },
+        { match: 'ref', fault: 'refusal' },
+        { match: 'cut', fault: 'truncated' },
+      ],
+    });
     const requests = [req('err'), req('ref'), req('cut')];
     const { batchId } = await adapter.submit(chunk('t-faults', requests), NOW());
     await settle(adapter, batchId);
     const byId = Object.fromEntries((await collect(adapter.results(batchId, { requests, tag: 't-faults' }))).map((i) => [i.customId, i]));
     assert.deepEqual(
-      { kind: byId.err.kind, errorType: byId.err.kind === 'error' && byId.err.errorType, retryable: byId.err.kind === 'error' && byId.err.retryable },
+      {
+        kind: byId.err.kind,
+        errorType: byId.err.kind === 'error' && byId.err.errorType,
+        retryable: byId.err.kind === 'error' && byId.err.retryable,
+      },
       { kind: 'error', errorType: 'provider_error', retryable: true },
     );
     assert.match(byId.err.kind === 'error' ? byId.err.message : '', /^api_error: /);
@@ -215,10 +247,13 @@ describe('Anthropic adapter: against the emulator', () => {
     assert.equal((await settle(adapter, batchId)).state, 'cancelled');
     await adapter.cancel(batchId); // ended: no call, no error
     const items = await collect(adapter.results(batchId, { requests, tag: 't-cancel' }));
-    assert.deepEqual(items.map((i) => (i.kind === 'error' ? [i.errorType, i.retryable] : i.kind)), [
-      ['cancelled', false],
-      ['cancelled', false],
-    ]);
+    assert.deepEqual(
+      items.map((i) => (i.kind === 'error' ? [i.errorType, i.retryable] : i.kind)),
+      [
+        ['cancelled', false],
+        ['cancelled', false],
+      ],
+    );
   });
 
   it('expiry: state expired; finished items come back, the rest as retryable expired errors', async () => {
@@ -238,9 +273,15 @@ describe('Anthropic adapter: against the emulator', () => {
     await settle(adapter, batchId);
     const batch = emu.engine.get(batchId)!;
     const cached = emu.engine.results(batch)!;
-    cached.splice(cached.findIndex((r) => r.customId === 'm2'), 1); // the provider "loses" m2
+    cached.splice(
+      cached.findIndex((r) => r.customId === 'm2'),
+      1,
+    ); // the provider "loses" m2
     const items = await collect(adapter.results(batchId, { requests, tag: 't-missing' }));
-    assert.deepEqual(items.map((i) => i.customId), ['m1', 'm3']);
+    assert.deepEqual(
+      items.map((i) => i.customId),
+      ['m1', 'm3'],
+    );
   });
 
   it('retries a 429 on create (nothing was created) and makes one batch', async () => {
@@ -268,7 +309,10 @@ describe('Anthropic adapter: find-before-create', () => {
     emu.configure({ createDelayMs: 100 });
     const c = chunk('job-3:a1:c1', [req('a')]);
     const firstTryAtMs = Date.now();
-    const [one, two] = await Promise.all([adapter.submit(c, { firstTryAtMs, isRetry: false }), adapter.submit(c, { firstTryAtMs, isRetry: true })]);
+    const [one, two] = await Promise.all([
+      adapter.submit(c, { firstTryAtMs, isRetry: false }),
+      adapter.submit(c, { firstTryAtMs, isRetry: true }),
+    ]);
     assert.equal(one.batchId, two.batchId);
     assert.equal(emu.stats().batchesCreated, 1);
   });
@@ -298,7 +342,11 @@ describe('Anthropic adapter: find-before-create', () => {
     const mine = chunk('job-5:a1:c1', [req('request-0', 'Dave'), req('request-1', 'Erin')]);
     const retrier = fresh();
     const adopted = await retrier.submit(mine, { firstTryAtMs, isRetry: true });
-    assert.deepEqual({ ...adopted, proof: undefined }, { batchId: stranger.batchId, reused: true, proof: undefined }, 'a running candidate is adopted on trust');
+    assert.deepEqual(
+      { ...adopted, proof: undefined },
+      { batchId: stranger.batchId, reused: true, proof: undefined },
+      'a running candidate is adopted on trust',
+    );
     await settle(retrier, adopted.batchId);
     const seen: RawItemResult[] = [];
     await assert.rejects(
@@ -314,7 +362,10 @@ describe('Anthropic adapter: find-before-create', () => {
     assert.equal(again.reused, false);
     assert.notEqual(again.batchId, stranger.batchId);
     await settle(retrier, again.batchId);
-    assert.deepEqual((await collect(retrier.results(again.batchId, mine))).map((i) => i.customId), ['request-0', 'request-1']);
+    assert.deepEqual(
+      (await collect(retrier.results(again.batchId, mine))).map((i) => i.customId),
+      ['request-0', 'request-1'],
+    );
     // And the stranger's own results are still its own.
     assert.equal((await collect(adapter.results(stranger.batchId, other))).length, 2);
   });
@@ -364,7 +415,8 @@ describe('Anthropic adapter: verified results', () => {
     const ids: string[] = [];
     await assert.rejects(
       (async () => {
-        for await (const line of verifiedResults(client, created.id, requests, sentinelId('another submission'), 1)) ids.push(line.customId);
+        for await (const line of verifiedResults(client, created.id, requests, sentinelId('another submission'), 1))
+          ids.push(line.customId);
       })(),
       AnthropicBatchMismatchError,
     );
@@ -381,7 +433,7 @@ describe('Anthropic adapter: verified results', () => {
 describe('Anthropic adapter: broken result lines', () => {
   const kindOf = (r: RawItemResult | undefined) => r && [r.customId, r.kind === 'error' ? r.errorType : r.kind];
 
-  it('a line that is not JSON, or JSON that is not a result, is its item\'s invalid_json; one that names no item is nothing', () => {
+  it("a line that is not JSON, or JSON that is not a result, is its item's invalid_json; one that names no item is nothing", () => {
     const ok = readResultLine(JSON.stringify({ custom_id: 'a', result: { type: 'canceled' } }));
     assert.deepEqual(kindOf(ok), ['a', 'cancelled']);
     const truncated = readResultLine('{"custom_id":"item-\\"7\\"","result":{"type":"succeeded","message":{"id":"msg_1","cont');
@@ -400,13 +452,24 @@ describe('Anthropic adapter: broken result lines', () => {
       assert.match(read?.kind === 'error' ? read.message : '', why);
     }
     // Nothing to attribute it to: dropped, like OpenAI's and Gemini's (the item ends as "no result").
-    for (const line of ['garbage without any id', '{"result":{"type":"canceled"}}', '{"custom_id":7,"result":{"type":"canceled"}}', 'null', '[]']) {
+    for (const line of [
+      'garbage without any id',
+      '{"result":{"type":"canceled"}}',
+      '{"custom_id":7,"result":{"type":"canceled"}}',
+      'null',
+      '[]',
+    ]) {
       assert.equal(readResultLine(line), undefined, line);
     }
   });
 
   it('reads a succeeded line without usage (an answer is still an answer)', () => {
-    const read = readResultLine(JSON.stringify({ custom_id: 'u', result: { type: 'succeeded', message: { content: [{ type: 'text', text: '{}' }], stop_reason: 'end_turn' } } }));
+    const read = readResultLine(
+      JSON.stringify({
+        custom_id: 'u',
+        result: { type: 'succeeded', message: { content: [{ type: 'text', text: '{}' }], stop_reason: 'end_turn' } },
+      }),
+    );
     assert.deepEqual(read, { customId: 'u', kind: 'message', text: '{}', finishReason: 'stop' });
   });
 
@@ -436,20 +499,32 @@ describe('Anthropic adapter: broken result lines', () => {
     }
   }
 
-  it('against the emulator: broken lines end as their items\' invalid_json, the rest as answered; no failed fetch', async () => {
+  it("against the emulator: broken lines end as their items' invalid_json, the rest as answered; no failed fetch", async () => {
     const { items, lines } = await readThrough(
       ['b1', 'b2', 'b3', 'b4'],
-      (line) => (line.includes('"custom_id":"b2"') ? cut(line) : line.includes('"custom_id":"b3"') ? '{"custom_id":"b3","result":null}' : line),
+      (line) =>
+        line.includes('"custom_id":"b2"') ? cut(line) : line.includes('"custom_id":"b3"') ? '{"custom_id":"b3","result":null}' : line,
       'garbage without an id\n{"result":{"type":"succeeded"}}\n',
     );
-    assert.deepEqual(items.map(kindOf), [['b1', 'message'], ['b2', 'invalid_json'], ['b3', 'invalid_json'], ['b4', 'message']]);
+    assert.deepEqual(items.map(kindOf), [
+      ['b1', 'message'],
+      ['b2', 'invalid_json'],
+      ['b3', 'invalid_json'],
+      ['b4', 'message'],
+    ]);
     assert.equal(lines, 7, 'every line counts as progress: the sentinel, four items, two unattributable');
   });
 
   it('a broken line still counts by the custom_id it shows: a truncated sentinel proves the batch, a truncated foreign line disproves it', async () => {
     const proven = await readThrough(['s1', 's2'], (line) => (line.includes(SENTINEL_PREFIX) ? cut(line) : line));
     assert.equal(proven.rewritten, 1, 'the sentinel line was cut');
-    assert.deepEqual(proven.items.map(kindOf), [['s1', 'message'], ['s2', 'message']]);
-    await assert.rejects(readThrough(['f1'], (line) => line, '{"custom_id":"someone-else","result":{"type":"succ\n'), AnthropicBatchMismatchError);
+    assert.deepEqual(proven.items.map(kindOf), [
+      ['s1', 'message'],
+      ['s2', 'message'],
+    ]);
+    await assert.rejects(
+      readThrough(['f1'], (line) => line, '{"custom_id":"someone-else","result":{"type":"succ\n'),
+      AnthropicBatchMismatchError,
+    );
   });
 });

@@ -122,10 +122,18 @@ describe('Gemini adapter: state normalisation and decoding', () => {
     const recited = decodeResponse('b', { candidates: [{ finishReason: 'RECITATION' }] });
     assert.equal(recited.kind === 'message' && recited.finishReason, 'refusal');
     const long = decodeResponse('c', {
-      candidates: [{ content: { parts: [{ text: 'thinking…', thought: true }, { text: '{"a":' }, { text: '1}' }] }, finishReason: 'MAX_TOKENS' }],
+      candidates: [
+        { content: { parts: [{ text: 'thinking…', thought: true }, { text: '{"a":' }, { text: '1}' }] }, finishReason: 'MAX_TOKENS' },
+      ],
       usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 4, thoughtsTokenCount: 6 },
     });
-    assert.deepEqual(long, { customId: 'c', kind: 'message', text: '{"a":1}', finishReason: 'length', usage: { inputTokens: 10, outputTokens: 10 } });
+    assert.deepEqual(long, {
+      customId: 'c',
+      kind: 'message',
+      text: '{"a":1}',
+      finishReason: 'length',
+      usage: { inputTokens: 10, outputTokens: 10 },
+    });
     assert.equal(decodeResponse('d', { candidates: [{ finishReason: 'OTHER' }] }).kind === 'message' && 'other', 'other');
   });
 
@@ -164,10 +172,17 @@ describe('Gemini adapter: against the emulator', () => {
     assert.equal(first.state, 'validating');
     assert.equal(first.providerStatus, 'BATCH_STATE_PENDING');
     const status = await settle(adapter, batchId);
-    assert.deepEqual(status, { state: 'completed', providerStatus: 'BATCH_STATE_SUCCEEDED', counts: { total: 3, succeeded: 3, failed: 0 } });
+    assert.deepEqual(status, {
+      state: 'completed',
+      providerStatus: 'BATCH_STATE_SUCCEEDED',
+      counts: { total: 3, succeeded: 3, failed: 0 },
+    });
 
     const items = await collect(adapter.results(batchId, { requests, tag: 'job-1:a1:c1' }));
-    assert.deepEqual(items.map((i) => i.customId), ['mixed', 'r2', 'r3']);
+    assert.deepEqual(
+      items.map((i) => i.customId),
+      ['mixed', 'r2', 'r3'],
+    );
     for (const item of items) {
       assert.equal(item.kind === 'message' && item.finishReason, 'stop');
       if (item.kind === 'message') assert.deepEqual(Object.keys(JSON.parse(item.text!)).sort(), ['age', 'name']);
@@ -184,17 +199,27 @@ describe('Gemini adapter: against the emulator', () => {
     const uploaded = emu.engine.getFile(input!.replace('files/', ''))!;
     assert.equal(uploaded.mimeType, 'application/jsonl');
     assert.equal(uploaded.filename, 'job-1:a1:c2');
-    const lines = new TextDecoder().decode(uploaded.bytes).trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => l.key), ['f1', 'f2', 'f3']);
+    const lines = new TextDecoder()
+      .decode(uploaded.bytes)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => l.key),
+      ['f1', 'f2', 'f3'],
+    );
     assert.equal(lines[0].request.generationConfig.responseMimeType, 'application/json');
 
     await settle(big, batchId);
     const items = await collect(big.results(batchId, { requests, tag: 'job-1:a1:c2' }));
-    assert.deepEqual(items.map((i) => [i.customId, i.kind]), [
-      ['f1', 'message'],
-      ['f2', 'message'],
-      ['f3', 'message'],
-    ]);
+    assert.deepEqual(
+      items.map((i) => [i.customId, i.kind]),
+      [
+        ['f1', 'message'],
+        ['f2', 'message'],
+        ['f3', 'message'],
+      ],
+    );
   });
 
   it('EXPIRED has no results: every item comes back as a retryable expired error', async () => {
@@ -203,11 +228,14 @@ describe('Gemini adapter: against the emulator', () => {
     const { batchId } = await adapter.submit(chunk('t-expire', requests), NOW());
     assert.equal((await settle(adapter, batchId)).state, 'expired');
     const items = await collect(adapter.results(batchId, { requests, tag: 't-expire' }));
-    assert.deepEqual(items.map((i) => (i.kind === 'error' ? [i.customId, i.errorType, i.retryable] : i.kind)), [
-      ['e1', 'expired', true],
-      ['e2', 'expired', true],
-      ['e3', 'expired', true],
-    ]);
+    assert.deepEqual(
+      items.map((i) => (i.kind === 'error' ? [i.customId, i.errorType, i.retryable] : i.kind)),
+      [
+        ['e1', 'expired', true],
+        ['e2', 'expired', true],
+        ['e3', 'expired', true],
+      ],
+    );
   });
 
   it('FAILED: state failed with the reason; no results', async () => {
@@ -228,14 +256,23 @@ describe('Gemini adapter: against the emulator', () => {
     assert.equal((await settle(adapter, batchId)).state, 'cancelled');
     await adapter.cancel(batchId);
     const items = await collect(adapter.results(batchId, { requests, tag: 't-cancel' }));
-    assert.deepEqual(items.map((i) => (i.kind === 'error' ? [i.errorType, i.retryable] : i.kind)), [
-      ['cancelled', false],
-      ['cancelled', false],
-    ]);
+    assert.deepEqual(
+      items.map((i) => (i.kind === 'error' ? [i.errorType, i.retryable] : i.kind)),
+      [
+        ['cancelled', false],
+        ['cancelled', false],
+      ],
+    );
   });
 
   it('maps item faults: errors retryable, refusals, truncation', async () => {
-    emu.configure({ itemFaults: [{ match: 'err', fault: 'error' }, { match: 'ref', fault: 'refusal' }, { match: 'cut', fault: 'truncated' }] });
+    emu.configure({
+      itemFaults: [
+        { match: 'err', fault: 'error' },
+        { match: 'ref', fault: 'refusal' },
+        { match: 'cut', fault: 'truncated' },
+      ],
+    });
     const requests = [req('err'), req('ref'), req('cut')];
     const { batchId } = await adapter.submit(chunk('t-faults', requests), NOW());
     const status = await settle(adapter, batchId);
@@ -255,10 +292,17 @@ describe('Gemini adapter: against the emulator', () => {
     await settle(big, batchId); // the status call has the emulator write the responses file
     const fileId = `batch-${batchId.replace('batches/', '')}`;
     const file = emu.engine.getFile(fileId)!;
-    const kept = new TextDecoder().decode(file.bytes).split('\n').filter((l) => l && !l.includes('"m2"')).join('\n');
+    const kept = new TextDecoder()
+      .decode(file.bytes)
+      .split('\n')
+      .filter((l) => l && !l.includes('"m2"'))
+      .join('\n');
     emu.engine.putFile({ ...file, bytes: new TextEncoder().encode(kept) });
     const items = await collect(big.results(batchId, { requests, tag: 't-missing' }));
-    assert.deepEqual(items.map((i) => i.customId), ['m1', 'm3']);
+    assert.deepEqual(
+      items.map((i) => i.customId),
+      ['m1', 'm3'],
+    );
   });
 
   it('retries a 429 on create (nothing was created) and makes one batch', async () => {
@@ -296,7 +340,10 @@ describe('Gemini adapter: find-before-create', () => {
     emu.configure({ createDelayMs: 100 });
     const c = chunk('job-5:a1:c1', [req('a')]);
     const firstTryAtMs = Date.now();
-    const [one, two] = await Promise.all([adapter.submit(c, { firstTryAtMs, isRetry: false }), adapter.submit(c, { firstTryAtMs, isRetry: true })]);
+    const [one, two] = await Promise.all([
+      adapter.submit(c, { firstTryAtMs, isRetry: false }),
+      adapter.submit(c, { firstTryAtMs, isRetry: true }),
+    ]);
     assert.equal(one.batchId, two.batchId);
     assert.equal(two.reused, true);
     assert.equal(emu.stats().batchesCreated, 1);

@@ -8,7 +8,10 @@ describe('prepareRequests', () => {
   it('gives bare message lists default IDs and keeps custom ones', () => {
     const { requests, problems } = prepareRequests([[user('a')], { customId: 'mine', messages: [user('b')] }, { messages: [user('c')] }]);
     assert.deepEqual(problems, []);
-    assert.deepEqual(requests.map((r) => r.customId), ['request-0', 'mine', 'request-2']);
+    assert.deepEqual(
+      requests.map((r) => r.customId),
+      ['request-0', 'mine', 'request-2'],
+    );
   });
 
   it('lists every problem, each naming the request', () => {

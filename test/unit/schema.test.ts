@@ -30,8 +30,10 @@ describe('zod -> JSON Schema -> OpenAI strict dialect', () => {
   });
 
   it('rejects schemas that cannot become JSON Schema, with the reason', () => {
-    assert.throws(() => toCanonicalJsonSchema(z.object({ at: z.date() }), 'Event'), (e: Error) =>
-      e instanceof SchemaConversionError && /schema "Event" cannot become JSON Schema: Date/.test(e.message));
+    assert.throws(
+      () => toCanonicalJsonSchema(z.object({ at: z.date() }), 'Event'),
+      (e: Error) => e instanceof SchemaConversionError && /schema "Event" cannot become JSON Schema: Date/.test(e.message),
+    );
     assert.throws(() => toCanonicalJsonSchema(z.object({ n: z.string().transform(Number) })), /Transforms cannot be represented/);
     assert.throws(() => toCanonicalJsonSchema(z.string(), 'S'), /must be a z.object/);
     assert.throws(() => toOpenAIStrictSchema(toCanonicalJsonSchema(z.object({ m: z.record(z.string(), z.number()) }))), /records/);
@@ -40,8 +42,13 @@ describe('zod -> JSON Schema -> OpenAI strict dialect', () => {
   it('decodes strict answers back through the same zod schema', () => {
     const canonical = toCanonicalJsonSchema(Profile);
     const answer = {
-      name: 'Ann', nick: null, email: 'ann@example.com', age: 41,
-      address: { city: 'Oslo', zip: null }, tags: [{ label: 'x', weight: null }], kind: { a: 'y' },
+      name: 'Ann',
+      nick: null,
+      email: 'ann@example.com',
+      age: 41,
+      address: { city: 'Oslo', zip: null },
+      tags: [{ label: 'x', weight: null }],
+      kind: { a: 'y' },
     };
     const decoded = decodeStructured(JSON.stringify(answer), Profile, canonical);
     assert.deepEqual(decoded, {
@@ -57,10 +64,7 @@ describe('zod -> JSON Schema -> OpenAI strict dialect', () => {
 
   it('drops strict-mode nulls according to the union branch the answer matches, not only the first', () => {
     const S = z.object({
-      u: z.union([
-        z.object({ k: z.literal('a'), x: z.string().optional() }),
-        z.object({ k: z.literal('b'), y: z.number().optional() }),
-      ]),
+      u: z.union([z.object({ k: z.literal('a'), x: z.string().optional() }), z.object({ k: z.literal('b'), y: z.number().optional() })]),
     });
     assert.deepEqual(decode(S, { u: { k: 'b', y: null } }), { ok: true, data: { u: { k: 'b' } } });
     assert.deepEqual(decode(S, { u: { k: 'b', y: 2 } }), { ok: true, data: { u: { k: 'b', y: 2 } } });
@@ -73,18 +77,28 @@ describe('zod -> JSON Schema -> OpenAI strict dialect', () => {
   it('handles discriminated unions, including nested ones', () => {
     const Shape = z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('circle'), r: z.number(), label: z.string().optional() }),
-      z.object({ kind: z.literal('rect'), w: z.number(), h: z.number().optional(), inner: z.discriminatedUnion('t', [
-        z.object({ t: z.literal('x'), note: z.string().optional() }),
-        z.object({ t: z.literal('y'), size: z.number().optional() }),
-      ]).optional() }),
+      z.object({
+        kind: z.literal('rect'),
+        w: z.number(),
+        h: z.number().optional(),
+        inner: z
+          .discriminatedUnion('t', [
+            z.object({ t: z.literal('x'), note: z.string().optional() }),
+            z.object({ t: z.literal('y'), size: z.number().optional() }),
+          ])
+          .optional(),
+      }),
     ]);
     const S = z.object({ shape: Shape });
     assert.deepEqual(decode(S, { shape: { kind: 'circle', r: 1, label: null } }), { ok: true, data: { shape: { kind: 'circle', r: 1 } } });
-    assert.deepEqual(
-      decode(S, { shape: { kind: 'rect', w: 2, h: null, inner: { t: 'y', size: null } } }),
-      { ok: true, data: { shape: { kind: 'rect', w: 2, inner: { t: 'y' } } } },
-    );
-    assert.deepEqual(decode(S, { shape: { kind: 'rect', w: 2, h: 3, inner: null } }), { ok: true, data: { shape: { kind: 'rect', w: 2, h: 3 } } });
+    assert.deepEqual(decode(S, { shape: { kind: 'rect', w: 2, h: null, inner: { t: 'y', size: null } } }), {
+      ok: true,
+      data: { shape: { kind: 'rect', w: 2, inner: { t: 'y' } } },
+    });
+    assert.deepEqual(decode(S, { shape: { kind: 'rect', w: 2, h: 3, inner: null } }), {
+      ok: true,
+      data: { shape: { kind: 'rect', w: 2, h: 3 } },
+    });
   });
 
   it('picks the branch per element in arrays of unions, and cleans nullable arrays', () => {
@@ -94,12 +108,23 @@ describe('zod -> JSON Schema -> OpenAI strict dialect', () => {
     ]);
     const S = z.object({ items: z.array(Item), extra: z.array(z.object({ p: z.string().optional() })).nullable() });
     const decoded = decode(S, {
-      items: [{ type: 'text', body: 'a', lang: null }, { type: 'image', url: 'u', alt: null }, { type: 'image', url: 'v', alt: 'w' }],
+      items: [
+        { type: 'text', body: 'a', lang: null },
+        { type: 'image', url: 'u', alt: null },
+        { type: 'image', url: 'v', alt: 'w' },
+      ],
       extra: [{ p: null }],
     });
     assert.deepEqual(decoded, {
       ok: true,
-      data: { items: [{ type: 'text', body: 'a' }, { type: 'image', url: 'u' }, { type: 'image', url: 'v', alt: 'w' }], extra: [{}] },
+      data: {
+        items: [
+          { type: 'text', body: 'a' },
+          { type: 'image', url: 'u' },
+          { type: 'image', url: 'v', alt: 'w' },
+        ],
+        extra: [{}],
+      },
     });
     assert.deepEqual(decode(S, { items: [], extra: null }), { ok: true, data: { items: [], extra: null } });
   });
@@ -114,10 +139,10 @@ describe('zod -> JSON Schema -> OpenAI strict dialect', () => {
         z.object({ k: z.literal('b'), note: z.string().optional() }),
       ]),
     });
-    assert.deepEqual(
-      decode(S, { n: null, o: null, no: null, u: { k: 'a', note: null } }),
-      { ok: true, data: { n: null, no: null, u: { k: 'a', note: null } } },
-    );
+    assert.deepEqual(decode(S, { n: null, o: null, no: null, u: { k: 'a', note: null } }), {
+      ok: true,
+      data: { n: null, no: null, u: { k: 'a', note: null } },
+    });
     assert.deepEqual(decode(S, { n: 1, o: 2, no: 3, u: { k: 'b', note: null } }), { ok: true, data: { n: 1, o: 2, no: 3, u: { k: 'b' } } });
     const missing = decode(S, { o: null, no: null, u: { k: 'a', note: null } });
     assert.equal(!missing.ok && missing.type, 'schema_mismatch', 'a required nullable field stays required');

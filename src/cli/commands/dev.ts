@@ -106,12 +106,20 @@ export function registerDev(program: Command): void {
 }
 
 /** `address` only when it is not where the CLI looks anyway (so the example needs no --address). */
-function printAddresses(p: { server: { address: string; uiUrl?: string; reused: boolean }; address?: string; emulator?: Emulator; taskQueue: string; store: string }): void {
+function printAddresses(p: {
+  server: { address: string; uiUrl?: string; reused: boolean };
+  address?: string;
+  emulator?: Emulator;
+  taskQueue: string;
+  store: string;
+}): void {
   const lines = [
     'durabatch dev: running; Ctrl-C stops everything.',
     `  Temporal   ${p.server.address}${p.server.reused ? ' (already running; left running)' : ` (database ${durabatchHome()}/temporal.db)`}`,
     ...(p.server.uiUrl ? [`  Web UI     ${p.server.uiUrl}`] : []),
-    p.emulator ? `  emulator   ${p.emulator.url} (every provider answers from here)` : '  providers  the real APIs (keys from the environment)',
+    p.emulator
+      ? `  emulator   ${p.emulator.url} (every provider answers from here)`
+      : '  providers  the real APIs (keys from the environment)',
     `  worker     task queue ${p.taskQueue}`,
     `  job store  ${p.store}`,
     '',

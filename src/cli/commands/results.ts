@@ -11,7 +11,10 @@ export function registerResults(program: Command): void {
     .option('-o, --out <file>', 'write to this file instead of stdout')
     .addOption(new Option('--only <which>', 'only successes or only failures').choices(['ok', 'errors']))
     .addOption(
-      new Option('--format <format>', 'jsonl, or csv with columns id,ok,value,error_type,error_message,attempts (default: csv when --out ends in .csv, else jsonl)').choices(['jsonl', 'csv']),
+      new Option(
+        '--format <format>',
+        'jsonl, or csv with columns id,ok,value,error_type,error_message,attempts (default: csv when --out ends in .csv, else jsonl)',
+      ).choices(['jsonl', 'csv']),
     )
     .action(async (jobId: string, o: { schemas?: string; out?: string; only?: 'ok' | 'errors'; format?: ResultsFormat }, cmd: Command) => {
       const { StoreMismatchError } = require('../../client') as typeof import('../../client');

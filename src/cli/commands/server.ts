@@ -5,7 +5,8 @@ import { globalsOf, int } from '../options';
 
 /** Loaded when a server command runs (the dev-server code pulls in the Temporal client). */
 const devserver = () => require('../../devserver') as typeof import('../../devserver');
-const addressOf = (...args: Parameters<typeof import('../connect').addressOf>) => (require('../connect') as typeof import('../connect')).addressOf(...args);
+const addressOf = (...args: Parameters<typeof import('../connect').addressOf>) =>
+  (require('../connect') as typeof import('../connect')).addressOf(...args);
 
 export function registerServer(program: Command): void {
   const server = program.command('server').description('the local Temporal dev server (its database is in $DURABATCH_HOME)');
@@ -24,7 +25,9 @@ export function registerServer(program: Command): void {
         searchAttributes: { ...SEARCH_ATTRIBUTES },
         log: (line) => console.error(line),
       });
-      console.log(`dev server ${started.reused ? 'already running' : 'started'} at ${started.address}${started.pid ? ` (pid ${started.pid})` : ''}`);
+      console.log(
+        `dev server ${started.reused ? 'already running' : 'started'} at ${started.address}${started.pid ? ` (pid ${started.pid})` : ''}`,
+      );
       if (started.uiUrl) console.log(`  Web UI    ${started.uiUrl}`);
       if (!started.reused) console.log(`  database  ${durabatchHome()}/temporal.db (jobs survive a restart)`);
       console.log('  stop it   durabatch server stop');
@@ -47,7 +50,9 @@ export function registerServer(program: Command): void {
         return;
       }
       if (serving) {
-        console.log(`a Temporal server answers at ${at}, not one \`durabatch server start\` started (no pid recorded in ${durabatchHome()})`);
+        console.log(
+          `a Temporal server answers at ${at}, not one \`durabatch server start\` started (no pid recorded in ${durabatchHome()})`,
+        );
         return;
       }
       const why = ours?.alive ? `its process ${ours.pid} is alive but does not answer at ${ours.address}` : 'none is running';
@@ -58,6 +63,8 @@ export function registerServer(program: Command): void {
     .command('stop')
     .description('stop the dev server `server start` (or the demo) started')
     .action(async () => {
-      console.log((await devserver().stopDetachedDevServer(durabatchHome())) ? 'dev server stopped' : 'no dev server started by durabatch is running');
+      console.log(
+        (await devserver().stopDetachedDevServer(durabatchHome())) ? 'dev server stopped' : 'no dev server started by durabatch is running',
+      );
     });
 }

@@ -21,7 +21,10 @@ export function registerStart(program: Command): void {
     .option('--task-queue <name>', 'task queue', 'durabatch')
     .option('--poll <ms>', 'first wait between polls of the provider (default 30000)')
     .option('--poll-max <ms>', 'longest wait between polls (default 600000)')
-    .option('--max-cost <usd>', 'refuse the job if its estimated cost (prompt tokens + --max-tokens per request, batch prices) is above this')
+    .option(
+      '--max-cost <usd>',
+      'refuse the job if its estimated cost (prompt tokens + --max-tokens per request, batch prices) is above this',
+    )
     .option('-w, --watch', 'show a live status line until the job ends (Ctrl-C stops watching, not the job)')
     .action(async (o: RawStartFlags & { schemas?: string; taskQueue: string; watch?: boolean }, cmd: Command) => {
       const { CostLimitError, formatUsd, JobIdInUseError } = require('../../client') as typeof import('../../client');
@@ -58,9 +61,11 @@ export function registerStart(program: Command): void {
           }),
         });
       } catch (err) {
-        if (err instanceof InvalidJobError) throw new CliError(EXIT.USAGE, invalidStartMessage(err.problems.map((p) => inFlagTerms(p, plan.values, lines))));
+        if (err instanceof InvalidJobError)
+          throw new CliError(EXIT.USAGE, invalidStartMessage(err.problems.map((p) => inFlagTerms(p, plan.values, lines))));
         if (err instanceof CostLimitError) throw new CliError(EXIT.USAGE, err.message);
-        if (err instanceof JobIdInUseError) throw new CliError(EXIT.USAGE, err.message.replace(/choose another jobId/, 'choose another --job-id'));
+        if (err instanceof JobIdInUseError)
+          throw new CliError(EXIT.USAGE, err.message.replace(/choose another jobId/, 'choose another --job-id'));
         throw err;
       }
       console.log(job.jobId);

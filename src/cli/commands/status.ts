@@ -5,7 +5,7 @@ import { globalsOf } from '../options';
 export function registerStatus(program: Command): void {
   program
     .command('status <jobId>')
-    .description('print a job\'s status (exit 1 when it failed, 4 when there is no such job)')
+    .description("print a job's status (exit 1 when it failed, 4 when there is no such job)")
     .option('--schemas <module>', 'module exporting `schemas`')
     .option('--json', 'the full status as JSON')
     .action(async (jobId: string, o: { schemas?: string; json?: boolean }, cmd: Command) => {

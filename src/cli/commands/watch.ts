@@ -11,7 +11,7 @@ export function printSummary(summary: JobSummary): void {
 export function registerWatch(program: Command): void {
   program
     .command('watch <jobId>')
-    .description('show a job\'s progress until it ends (Ctrl-C stops watching; the job keeps running)')
+    .description("show a job's progress until it ends (Ctrl-C stops watching; the job keeps running)")
     .option('--schemas <module>', 'module exporting `schemas`')
     .option('--every <ms>', 'how often to ask the job for its status', '500')
     .action(async (jobId: string, o: { schemas?: string; every: string }, cmd: Command) => {
