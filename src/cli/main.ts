@@ -27,7 +27,7 @@ const startEmulator: typeof import('../emulator').startEmulator = (opts) =>
   (require('../emulator') as typeof import('../emulator')).startEmulator(opts);
 const runDemo: typeof import('./demo').runDemo = (opts) => (require('./demo') as typeof import('./demo')).runDemo(opts);
 
-const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+const { version } = packageManifest();
 
 const program = new Command('durabatch')
   .description('Durable LLM batch jobs on Temporal (OpenAI, Anthropic, Gemini)')
@@ -116,3 +116,19 @@ program.parseAsync().then(
     return exitWith(err, addressOf(program.opts()));
   },
 );
+
+/**
+ * The package's own package.json: two levels up in a checkout (src/cli/), three in the installed
+ * package (dist/src/cli/); looked for upwards rather than by a depth that holds for only one.
+ */
+function packageManifest(): { version: string } {
+  for (let dir = __dirname, i = 0; i < 5; dir = join(dir, '..'), i++) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };
+      if (manifest.name === 'durabatch') return manifest;
+    } catch {
+      // not here: one level up
+    }
+  }
+  return { version: 'unknown' };
+}

@@ -1,5 +1,6 @@
 /** `durabatch status JOB` for a person: one labelled row per fact, wrapped to the terminal. */
 import type { JobStatus, JobSummary } from '../job';
+import { formatUsd, type UsdEstimate } from '../cost';
 import { compactNumber } from './eta';
 import { wrapWords } from './width';
 
@@ -24,6 +25,8 @@ export function statusTable(s: JobStatus, width: number, failure?: string): stri
     ]);
     rows.push(['attempt', `${s.attempt} of at most ${s.maxAttempts}`]);
     rows.push(['usage', `${compactNumber(s.usage.inputTokens)} input, ${compactNumber(s.usage.outputTokens)} output tokens`]);
+    const cost = (s as JobStatus & { estimatedCostUsd?: UsdEstimate }).estimatedCostUsd;
+    if (cost !== undefined) rows.push(['cost', `${formatUsd(cost)} (estimated at the model's batch price)`]);
   }
   const errors = Object.entries((s as Partial<JobSummary>).errorsByType ?? {}).filter(([, c]) => c);
   if (errors.length) rows.push(['errors', errors.map(([type, c]) => `${c} ${type}`).join(', ')]);

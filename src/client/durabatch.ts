@@ -96,6 +96,20 @@ export class Durabatch {
     return this.storeOpening;
   }
 
+  /**
+   * Lets the process exit: closes the job store durabatch opened from a URL (a given store is the
+   * caller's) and, for `createDurabatch` without a `client`, the Temporal connection it made.
+   * Jobs keep running on the workers.
+   */
+  async close(): Promise<void> {
+    if (this.storeOpening && typeof this.options.store !== 'object') await (await this.storeOpening).close();
+    this.storeOpening = undefined;
+    if (this.ownsConnection) await this.client.connection.close();
+  }
+
+  /** Set by createDurabatch when it connected the client itself. */
+  ownsConnection = false;
+
   /** The prices estimates use: the built-in table with `prices` (or DURABATCH_PRICES) over it, loaded on first use. */
   prices(): Promise<PriceTable> {
     this.pricesLoading ??= loadPrices(this.options.prices);
@@ -250,7 +264,9 @@ export async function createDurabatch(options: DurabatchOptions): Promise<Duraba
       namespace: options.namespace ?? temporalNamespace(),
       dataConverter: options.dataConverter ?? dataConverterFromEnv(),
     });
-  return new Durabatch(client, options);
+  const durabatch = new Durabatch(client, options);
+  durabatch.ownsConnection = !options.client;
+  return durabatch;
 }
 
 /** Memo key of the job definition's digest: how a repeated start recognises its own job. */

@@ -117,7 +117,10 @@ describe('the durabatch CLI', () => {
     const out = join(home, 'ok.jsonl');
     const toFile = await durabatch(env, home, ['results', 'cli-job', '--out', out, '--only', 'ok']);
     assert.equal(toFile.code, 0, toFile.stderr);
-    assert.match(toFile.stderr, /3 outcomes written to .*ok\.jsonl/);
+    assert.match(
+      toFile.stderr,
+      /3 outcomes written to .*ok\.jsonl; usage \d+ input \+ \d+ output tokens, about \$\d[\d.]* at batch prices/,
+    );
     assert.equal((await readFile(out, 'utf8')).trim().split('\n').length, 3);
     const errorsOnly = await durabatch(env, home, ['results', 'cli-job', '--only', 'errors']);
     assert.deepEqual([errorsOnly.code, errorsOnly.stdout], [0, '']);
@@ -134,6 +137,7 @@ describe('the durabatch CLI', () => {
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^phase +completed$/m);
     assert.match(table.stdout, /^items +3 total: 3 succeeded, 0 failed, 0 pending$/m);
+    assert.match(table.stdout, /^cost +\$\d[\d.]* \(estimated at the model's batch price\)$/m);
 
     const csv = await durabatch(env, home, ['results', 'cli-job', '--format', 'csv']);
     assert.equal(csv.code, 0, csv.stderr);

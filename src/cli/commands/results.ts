@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { CliError, EXIT } from '../exit-codes';
 import { globalsOf } from '../options';
 import type { ResultsFormat } from '../write-results';
+import type { BatchOutcome, ProviderName, Usage } from '../../types';
 
 export function registerResults(program: Command): void {
   program
@@ -29,8 +30,9 @@ export function registerResults(program: Command): void {
       if (!job.ended) process.stderr.write(`job ${jobId} is still running: waiting for it to end (Ctrl-C stops waiting, not the job)\n`);
       const format = o.format ?? (o.out?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
       let written: number;
+      const usage = { inputTokens: 0, outputTokens: 0 };
       try {
-        written = await writeResults(job.handle.results({ only: o.only }), o.out, format);
+        written = await writeResults(tally(job.handle.results({ only: o.only }), usage), o.out, format);
       } catch (err) {
         // Another store than the job's holds nothing of it: that is "not found here", not a failed job.
         if (err instanceof StoreMismatchError) throw new CliError(EXIT.NOT_FOUND, err.message);
@@ -50,6 +52,27 @@ export function registerResults(program: Command): void {
           );
         }
       }
-      if (o.out) console.error(`${written} outcomes written to ${o.out}`);
+      if (o.out) {
+        const { costOfUsage, formatUsd } = require('../../cost') as typeof import('../../cost');
+        const { PROVIDER_KEY } = require('../../search-attributes') as typeof import('../../search-attributes');
+        const provider = job.description.typedSearchAttributes.get(PROVIDER_KEY) as ProviderName | undefined;
+        const model = String(job.description.memo?.durabatchModel ?? '');
+        const cost = provider ? costOfUsage(usage, provider, model, await durabatch.prices()) : 'unknown';
+        console.error(
+          `${written} outcomes written to ${o.out}; usage ${usage.inputTokens} input + ${usage.outputTokens} output tokens, ` +
+            `about ${formatUsd(cost)} at batch prices`,
+        );
+      }
     });
+}
+
+/** Passes outcomes through, adding up the tokens the provider reported for them. */
+async function* tally<T extends BatchOutcome<unknown>>(outcomes: AsyncIterable<T>, usage: Usage): AsyncIterable<T> {
+  for await (const o of outcomes) {
+    if (o.ok && o.usage) {
+      usage.inputTokens += o.usage.inputTokens;
+      usage.outputTokens += o.usage.outputTokens;
+    }
+    yield o;
+  }
 }
