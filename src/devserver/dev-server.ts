@@ -52,7 +52,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** How many fresh ports a server without a given port is tried on before its start counts as failed. */
+const START_TRIES = 3;
+
 export async function startDevServer(opts: StartDevServerOptions = {}): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(opts);
+    } catch (err) {
+      // A port found free can be taken before the server binds it (or one of the ports it picks for
+      // itself can): a server that exits at once is tried again on a new port, unless the port was given.
+      if (opts.port !== undefined || attempt >= START_TRIES || !(err instanceof ExitedBeforeServing)) throw err;
+      opts.log?.(`${err.message}; trying another port`);
+    }
+  }
+}
+
+class ExitedBeforeServing extends Error {}
+
+async function startDevServerOnce(opts: StartDevServerOptions): Promise<DevServer> {
   const cli = await findTemporalCli({ log: opts.log });
   const port = opts.port ?? (await freePort());
   const namespace = opts.namespace ?? 'default';
@@ -237,7 +255,8 @@ export async function isServing(address: string): Promise<boolean> {
 async function waitUntilServing(address: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the temporal dev server exited (code ${child.exitCode}) before serving on ${address}`);
+    if (child.exitCode !== null)
+      throw new ExitedBeforeServing(`the temporal dev server exited (code ${child.exitCode}) before serving on ${address}`);
     if (await isServing(address)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
