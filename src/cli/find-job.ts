@@ -32,6 +32,14 @@ function endingOf(description: WorkflowExecutionDescription): Ending | undefined
     case 'COMPLETED':
       // The workflow returns normally for both; the phase it recorded tells them apart.
       return description.typedSearchAttributes.get(PHASE_KEY) === 'cancelled' ? 'cancelled' : 'completed';
+    default:
+      return closedBy(description.status.name);
+  }
+}
+
+/** How a run that Temporal closed (rather than one that returned) ended, in the CLI's words. */
+export function closedBy(status: string): Exclude<Ending, 'completed'> {
+  switch (status) {
     case 'CANCELLED':
       return 'cancelled';
     case 'TERMINATED':

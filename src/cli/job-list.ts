@@ -7,7 +7,7 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { ITEMS_KEY, PHASE_KEY, PROVIDER_KEY } from '../search-attributes';
 import { PROVIDERS } from '../types';
 import { formatDuration } from './eta';
-import { JOB_WORKFLOW_TYPE } from './find-job';
+import { closedBy, JOB_WORKFLOW_TYPE } from './find-job';
 import type { ListPhase } from './list-phases';
 import { truncateMiddle } from './width';
 
@@ -58,14 +58,8 @@ function phaseOf(info: WorkflowExecutionInfo): string {
     case 'RUNNING':
     case 'COMPLETED':
       return info.typedSearchAttributes.get(PHASE_KEY) ?? (info.status.name === 'RUNNING' ? 'validating' : 'completed');
-    case 'CANCELLED':
-      return 'cancelled';
-    case 'TERMINATED':
-      return 'terminated';
-    case 'TIMED_OUT':
-      return 'timed out';
     default:
-      return 'failed';
+      return closedBy(info.status.name);
   }
 }
 

@@ -1,4 +1,4 @@
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { dataConverterFromEnv } from '../codec/aes-gcm-codec';
 import { DEFAULT_TASK_QUEUE, temporalAddress, temporalNamespace } from '../config';
@@ -40,7 +40,7 @@ export async function createDurabatchWorker(options: DurabatchWorkerOptions): Pr
     connection,
     namespace,
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    ...(await quietly(workflowSource(options.workflowBundle))),
+    ...(await workflowSource(options.workflowBundle)),
     activities: createActivities({
       providers: new ProviderRegistry(options.providers ?? {}),
       store,
@@ -50,15 +50,4 @@ export async function createDurabatchWorker(options: DurabatchWorkerOptions): Pr
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
     dataConverter: options.dataConverter ?? dataConverterFromEnv(),
   });
-}
-
-/**
- * Bundles workflow sources here rather than in Worker.create, whose bundler logs webpack's
- * ~20-line report at INFO on every start; warnings and errors still show.
- */
-async function quietly(
-  source: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>,
-): Promise<Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>> {
-  if (!source.workflowsPath) return source;
-  return { workflowBundle: await bundleWorkflowCode({ workflowsPath: source.workflowsPath, logger: new DefaultLogger('WARN') }) };
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type WorkerOptions } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
 
@@ -8,13 +8,14 @@ export const WORKFLOWS_PATH = require.resolve('../../workflows');
 export const PREBUILT_BUNDLE = join(__dirname, '..', '..', 'workflow-bundle.js');
 
 /**
- * Where the worker gets its workflow code: a bundle the caller built, else the package's prebuilt
- * bundle when running compiled (the installed package: no webpack at start, no bundler memory),
- * else the sources, bundled at start (a checkout running under tsx, where a dist/ bundle could be
- * stale against the sources being edited).
+ * The worker's workflow code: a bundle the caller built, else the package's prebuilt bundle when
+ * running compiled (the installed package: no webpack at start, no bundler memory), else the
+ * sources, bundled here at start (a checkout running under tsx, where a dist/ bundle could be stale
+ * against the sources being edited). Bundled here rather than by Worker.create, whose bundler logs
+ * webpack's ~20-line report at INFO on every start; warnings and errors still show.
  */
-export function workflowSource(given?: WorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+export async function workflowSource(given?: WorkerOptions['workflowBundle']): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
   if (given) return { workflowBundle: given };
   if (__filename.endsWith('.js') && existsSync(PREBUILT_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
-  return { workflowsPath: WORKFLOWS_PATH };
+  return { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }) };
 }
