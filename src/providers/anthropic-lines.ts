@@ -5,11 +5,9 @@
  * SDK's own client (key, base URL, version header, retries and errors unchanged) and leaves each
  * line's reading to anthropic-results.ts.
  */
-import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type Anthropic from '@anthropic-ai/sdk';
 import { AnthropicError } from '@anthropic-ai/sdk';
+import { bodyLines } from './body-lines';
 
 export async function* resultLines(client: Anthropic, batchId: string, signal?: AbortSignal): AsyncIterable<string> {
   const batch = await client.messages.batches.retrieve(batchId, {}, { signal });
@@ -19,8 +17,5 @@ export async function* resultLines(client: Anthropic, batchId: string, signal?: 
   // asResponse(): the body as it came, unparsed; a non-2xx answer still throws the SDK's APIError.
   const response = await client.get(batch.results_url, { headers: { Accept: 'application/binary' }, signal }).asResponse();
   if (!response.body) throw new AnthropicError(`Anthropic returned no body for the results of batch ${batchId}`);
-  const input = Readable.fromWeb(response.body as NodeReadableStream);
-  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-    if (line.trim()) yield line;
-  }
+  yield* bodyLines(response.body);
 }

@@ -17,16 +17,16 @@
  * is reported `expired` (retryable). Items Gemini never reports are not invented here: the caller
  * accounts for missing ones (e.g. a FAILED batch yields nothing).
  */
-import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ApiError, type BatchJob } from './gemini-sdk';
 import { isTerminalBatchState } from '../types';
+import { bodyLines } from './body-lines';
 import { createOnce } from './create-once';
 import { GeminiClient } from './gemini-client';
 import { ListingWindow } from './listing-window';
 import { generationConfig, inputLine, toInlinedRequest, type ChunkShape } from './gemini-request';
 import { decodeItem } from './gemini-results';
+import { jsonlParts } from './jsonl-blob';
 import { malformedLine } from './malformed-line';
 import { toBatchState, toProviderStatus } from './gemini-status';
 import { SubmitMemory } from './submit-memory';
@@ -115,9 +115,9 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
 
   async function upload(chunk: ChunkSpec, signal?: AbortSignal): Promise<string> {
     const config = generationConfig(chunk);
-    // A Blob of many strings: the JSONL is never joined into one giant string, nor written to disk.
+    // Parts encoded a group of lines at a time (jsonl-blob.ts): never one giant string, nor a file on disk.
     const blob = new Blob(
-      chunk.requests.map((r) => inputLine(r, config)),
+      jsonlParts(chunk.requests, (r) => inputLine(r, config)),
       { type: 'application/jsonl' },
     );
     const file = await ai.files.upload({
@@ -144,11 +144,7 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
 
   async function* lines(fileName: string, onLine?: () => void, signal?: AbortSignal): AsyncIterable<string> {
     const body = await ai.download(fileName, signal);
-    const input = Readable.fromWeb(body as NodeReadableStream);
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-      onLine?.();
-      if (line.trim()) yield line;
-    }
+    yield* bodyLines(body as NodeReadableStream, onLine);
   }
 
   return {

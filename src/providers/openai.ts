@@ -1,9 +1,9 @@
-import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import OpenAI, { APIError } from 'openai';
 import type { BatchState } from '../types';
+import { bodyLines } from './body-lines';
 import { createOnce, retryAfterFromHeaders } from './create-once';
 import { ListingWindow } from './listing-window';
+import { jsonlParts } from './jsonl-blob';
 import { inputLine, readOutputLine, sharedBody, type ChunkShape } from './openai-lines';
 import { SubmitMemory } from './submit-memory';
 import type {
@@ -35,12 +35,17 @@ const STATES: Record<string, BatchState> = {
 };
 
 /**
- * The chunk's JSONL as a File made straight from its lines: the File encodes them once into its own
- * storage, with no joined string and no intermediate Buffer beside it (a chunk can be 200 MB, and
- * each extra copy is a worker's memory peak). The SDK uploads a File as it is.
+ * The chunk's JSONL as a File made of parts encoded a group of lines at a time (jsonl-blob.ts):
+ * no joined string, no intermediate Buffer, never all lines as strings at once (a chunk can be
+ * 200 MB, and each extra copy is a worker's memory peak). The SDK uploads a File as it is.
  */
-function jsonlFile(lines: string[], name: string): File {
-  return new File(lines, name, { type: 'application/jsonl' });
+function jsonlFile(chunk: ChunkSpec, name: string): File {
+  const body = sharedBody(chunk);
+  return new File(
+    jsonlParts(chunk.requests, (r) => inputLine(r, body)),
+    name,
+    { type: 'application/jsonl' },
+  );
 }
 
 export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
@@ -64,14 +69,10 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
       const existing = await findByTag(chunk.tag, ctx);
       if (existing) return { batchId: existing, reused: true };
     }
-    const body = sharedBody(chunk);
     // An upload repeated by a retry leaves an unused file behind (it expires), never a billed batch.
     const file = await client.files.create(
       {
-        file: jsonlFile(
-          chunk.requests.map((r) => inputLine(r, body)),
-          `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`,
-        ),
+        file: jsonlFile(chunk, `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`),
         purpose: 'batch',
         expires_after: { anchor: 'created_at', seconds: INPUT_FILE_TTL_S },
       },
@@ -99,11 +100,7 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
   async function* lines(fileId: string, onLine?: () => void, signal?: AbortSignal): AsyncIterable<string> {
     const response = await client.files.content(fileId, { signal });
     if (!response.body) return;
-    const input = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-      onLine?.();
-      if (line.trim()) yield line;
-    }
+    yield* bodyLines(response.body, onLine);
   }
 
   return {

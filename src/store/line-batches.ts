@@ -5,26 +5,34 @@ const LINE_END = /\r\n|\r|\n/;
 /**
  * The lines of a file from byte `start`, a batch per read: split here, synchronously, instead of
  * one readline event and promise per line (the store reads a chunk's 50,000 IDs on every fetch).
- * Lines end at `\n`, `\r\n` or a lone `\r`, as readline (crlfDelay: Infinity) reads them; a last
- * line with no end counts if it is not empty. Stopping early (return, break) closes the file.
+ * Stopping early (return, break) closes the file.
  */
 export async function* lineBatches(path: string, start = 0): AsyncGenerator<string[]> {
   const input = createReadStream(path, { start, encoding: 'utf8', highWaterMark: 256 * 1024 });
-  let rest = '';
   try {
-    for await (const text of input as AsyncIterable<string>) {
-      let whole = rest + text;
-      // A `\r` at the end may be the first half of a `\r\n` split across two reads: held back.
-      const held = whole.endsWith('\r') ? '\r' : '';
-      if (held) whole = whole.slice(0, -1);
-      // The store writes no `\r` (JSON escapes it): the plain split is the common path.
-      const lines = whole.includes('\r') ? whole.split(LINE_END) : whole.split('\n');
-      // The last piece is a line still being read.
-      rest = lines.pop()! + held;
-      if (lines.length) yield lines;
-    }
-    if (rest) yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
+    yield* textLineBatches(input as AsyncIterable<string>);
   } finally {
     input.destroy();
   }
+}
+
+/**
+ * Decoded text, in pieces of any size, as batches of lines (one batch per piece that ends at least
+ * one line). Lines end at `\n`, `\r\n` or a lone `\r`, as readline (crlfDelay: Infinity) reads
+ * them; a last line with no end counts if it is not empty.
+ */
+export async function* textLineBatches(pieces: AsyncIterable<string>): AsyncGenerator<string[]> {
+  let rest = '';
+  for await (const text of pieces) {
+    let whole = rest + text;
+    // A `\r` at the end may be the first half of a `\r\n` split across two reads: held back.
+    const held = whole.endsWith('\r') ? '\r' : '';
+    if (held) whole = whole.slice(0, -1);
+    // JSON writers escape `\r`: the plain split is the common path.
+    const lines = whole.includes('\r') ? whole.split(LINE_END) : whole.split('\n');
+    // The last piece is a line still being read.
+    rest = lines.pop()! + held;
+    if (lines.length) yield lines;
+  }
+  if (rest) yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
 }
