@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import type { ProviderAdapter } from '../src/providers';
 import { isTerminalBatchState, type ProviderName } from '../src/types';
@@ -9,6 +10,8 @@ import { withHeartbeat } from './heartbeat';
 export function createCancelBatches(deps: ActivityDeps) {
   return async function cancelBatches(provider: ProviderName, batchIds: string[]): Promise<void> {
     const { cancellationSignal: signal } = Context.current();
+    // One listener per batch on the one signal (see poll-batches.ts).
+    setMaxListeners(batchIds.length + 10, signal);
     try {
       const adapter = deps.providers.get(provider);
       await withHeartbeat(() => Promise.all(batchIds.map((id) => cancelEndedTolerant(adapter, id, signal))));
