@@ -50,7 +50,7 @@ describe('activities over many batches on one signal', () => {
   it('pollBatches polls 25 batches without a listener-leak warning', async () => {
     let statuses: unknown;
     const warnings = await warningsDuring(async () => {
-      statuses = await new MockActivityEnvironment().run(createPollBatches(listeningDeps()), 'openai', ids);
+      statuses = await new MockActivityEnvironment().run(createPollBatches(listeningDeps()), 'openai' as const, ids);
     });
     assert.equal((statuses as unknown[]).length, 25);
     assert.deepEqual(
@@ -60,7 +60,9 @@ describe('activities over many batches on one signal', () => {
   });
 
   it('cancelBatches cancels 25 batches without a listener-leak warning', async () => {
-    const warnings = await warningsDuring(() => new MockActivityEnvironment().run(createCancelBatches(listeningDeps()), 'openai', ids));
+    const warnings = await warningsDuring(() =>
+      new MockActivityEnvironment().run(createCancelBatches(listeningDeps()), 'openai' as const, ids),
+    );
     assert.deepEqual(
       warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')),
       [],
