@@ -2,6 +2,7 @@
  * The workflow's input and the state it carries. Imported by workflow code: no runtime
  * dependencies, nothing non-deterministic.
  */
+import type { ChunkRuns } from './chunk-plan';
 import type { BatchState, GenerationParams, ItemErrorType, ProviderName, Usage } from './types';
 
 /** Polling and activity timing; every interval is a parameter so tests run in real time, fast. */
@@ -50,6 +51,12 @@ export interface RequestsRef {
   count: number;
   bytes: number;
   digest: string;
+  /**
+   * Attempt 1's chunk sizes, planned while the requests streamed in (each was sized then, in the
+   * provider's dialect), so planning does not read them all again. Absent for lists checked
+   * elsewhere: the attempt is then planned from the store.
+   */
+  plan?: ChunkRuns;
 }
 
 /** Above this, an inline request list in a workflow input is refused (jobs started by other means than `start`). */

@@ -3,6 +3,7 @@
  * start call) and the workflow's first activity (fails the job, non-retryably).
  */
 import type { z } from 'zod';
+import { ChunkPlanner, toRuns, type ChunkRuns } from './chunk-plan';
 import { offlineAdapter, type ProviderAdapter } from './providers';
 import type { ChunkSpec } from './providers/types';
 import { RequestChecker } from './requests';
@@ -62,6 +63,8 @@ export class JobChecker {
   private readonly adapter?: ProviderAdapter;
   private readonly shape?: Omit<ChunkSpec, 'requests' | 'tag'>;
   private schemaFailed = false;
+  /** Attempt 1's chunks, from the sizes measured here anyway. */
+  private planner?: ChunkPlanner;
 
   constructor(private readonly job: Omit<JobToCheck, 'requests'>) {
     const problems = this.requests.problems;
@@ -80,6 +83,7 @@ export class JobChecker {
     try {
       const jsonSchema = toCanonicalJsonSchema(job.schema, job.schemaName);
       this.adapter = offlineAdapter(job.provider as ProviderName);
+      this.planner = new ChunkPlanner(this.adapter.limits);
       this.shape = { jobId: job.jobId, model: job.model, params: job.params, output: { name: job.schemaName, jsonSchema } };
     } catch (err) {
       if (!(err instanceof SchemaConversionError)) throw err;
@@ -95,9 +99,10 @@ export class JobChecker {
     const before = problems.size;
     const idProblem = this.adapter.checkCustomId(request.customId);
     if (idProblem) problems.push(`request "${request.customId}": ${idProblem}`);
+    let size = 0;
     try {
       // Sizing a request builds it in the provider's dialect, which also proves the schema converts.
-      const size = this.adapter.requestSize(request, this.shape);
+      size = this.adapter.requestSize(request, this.shape);
       if (size > this.adapter.limits.maxBytes) {
         problems.push(
           `request "${request.customId}" is ${size} bytes; ${this.job.provider} takes at most ${this.adapter.limits.maxBytes} per batch`,
@@ -108,7 +113,15 @@ export class JobChecker {
       problems.push(err.message);
       this.schemaFailed = true;
     }
-    return problems.size === before ? request : undefined;
+    if (problems.size !== before) return undefined;
+    this.planner?.add(size);
+    return request;
+  }
+
+  /** Attempt 1's chunk sizes, once every request was accepted (see RequestsRef.plan). */
+  plan(): ChunkRuns | undefined {
+    if (!this.ok || !this.planner || this.schemaFailed || this.requests.count === 0) return undefined;
+    return toRuns(this.planner.finish());
   }
 
   get count(): number {

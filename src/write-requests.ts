@@ -3,6 +3,7 @@
  * durabatch. Nothing becomes visible unless every request passed (the set is committed whole or
  * not at all), and nothing holds the whole list in memory.
  */
+import type { ChunkRuns } from './chunk-plan';
 import type { RequestsRef } from './job';
 import { RequestDigest, type JobMeta, type JobStore, type RequestWriter, type StoredRequest } from './store';
 import type { PreparedRequest } from './types';
@@ -19,6 +20,8 @@ export interface StreamingChecker {
   /** True while no problem has been found. */
   readonly ok: boolean;
   finish(): string[];
+  /** Attempt 1's chunks, if the checker sized every request it accepted (see RequestsRef.plan). */
+  plan?(): ChunkRuns | undefined;
 }
 
 export async function writeRequests(
@@ -52,7 +55,8 @@ export async function writeRequests(
     writer ??= await store.openRequestWriter(jobId);
     await writer.write(group);
     const info = await writer.commit(digest.summary(), meta);
-    return { storeId: store.identity.id, storeUrl: store.identity.url, ...info };
+    const plan = checker.plan?.();
+    return { storeId: store.identity.id, storeUrl: store.identity.url, ...info, ...(plan && { plan }) };
   } catch (err) {
     await writer?.abort();
     throw err;

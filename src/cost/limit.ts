@@ -71,6 +71,7 @@ export function withCostLimit(checker: StreamingChecker, estimator: CostEstimato
     get ok() {
       return checker.ok && reason() === undefined;
     },
+    plan: () => checker.plan?.(),
     finish(): string[] {
       const problems = checker.finish();
       if (problems.length) return problems;
