@@ -1,5 +1,6 @@
 import type { ChunkResultSummary, JobRef } from '../src/job';
 import { ForeignBatchError } from '../src/providers/errors';
+import type { ItemSpan } from '../src/store';
 import { OutcomeGroups } from '../src/store/outcome-groups';
 import { ChunkOutcomes } from './chunk-outcomes';
 import { classifyItem, missingResult, type ChunkEnd } from './classify-result';
@@ -45,7 +46,8 @@ export function createFetchResults(deps: ActivityDeps) {
     // Only IDs and positions: the messages are not needed to read answers.
     const items = await withHeartbeat(async () => chunkIds(deps, ref, await jobSource(deps, ref), chunk));
     const position = new Map(items.map((item, pos) => [item.customId, pos]));
-    let writer = await withHeartbeat(() => deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index));
+    const span = spanOf(items);
+    let writer = await withHeartbeat(() => deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index, span));
     const written = (count: number) => progress.advance('written', count);
     let groups = new OutcomeGroups(writer, WRITE_GROUP, written);
     try {
@@ -84,7 +86,7 @@ export function createFetchResults(deps: ActivityDeps) {
           // Whatever was written from it goes (a foreign ID can turn up after lines that looked ours).
           groups.drop();
           await writer.abort();
-          writer = await deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index);
+          writer = await deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index, span);
           groups = new OutcomeGroups(writer, WRITE_GROUP, written);
           tracked = new ChunkOutcomes(items.length);
           batchState = 'completed';
@@ -115,4 +117,16 @@ export function createFetchResults(deps: ActivityDeps) {
       throw writeError ?? err;
     }
   }
+}
+
+/** The lowest and highest `idx` of a chunk's items (in request order, so its first and last; taken as min and max all the same). */
+function spanOf(items: ReadonlyArray<{ idx: number }>): ItemSpan | undefined {
+  if (items.length === 0) return undefined;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const { idx } of items) {
+    if (idx < first) first = idx;
+    if (idx > last) last = idx;
+  }
+  return { first, last };
 }

@@ -156,6 +156,7 @@ export class FileJobStore implements JobStore {
   // ── outcomes ───────────────────────────────────────────────────────────────────────────────
 
   async openOutcomeWriter(jobId: string, attempt: number, chunk: number): Promise<OutcomeWriter> {
+    // No span needed: a chunk's outcomes are a file of their own.
     const dir = this.jobDir(jobId, 'outcomes');
     await mkdir(dir, { recursive: true });
     const file = join(dir, `a${attempt}-c${chunk}.jsonl`);

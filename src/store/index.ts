@@ -7,7 +7,17 @@ import type { JobStore } from './types';
 export { FileJobStore } from './file-store';
 export { PgJobStore } from './pg-store';
 export { RequestDigest } from './request-digest';
-export type { JobMeta, JobStore, OutcomeWriter, RequestSetInfo, RequestWriter, StoreIdentity, StoredOutcome, StoredRequest } from './types';
+export type {
+  ItemSpan,
+  JobMeta,
+  JobStore,
+  OutcomeWriter,
+  RequestSetInfo,
+  RequestWriter,
+  StoreIdentity,
+  StoredOutcome,
+  StoredRequest,
+} from './types';
 export { JOB_ID } from './types';
 
 /** The store URL in effect: `DURABATCH_STORE`, else the embedded default `<DURABATCH_HOME>/store`. */

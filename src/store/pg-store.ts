@@ -5,7 +5,17 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { flattenBatches } from './flatten-batches';
 import { migrate } from './pg-schema';
 import type { ItemError } from '../types';
-import type { JobMeta, JobStore, OutcomeWriter, RequestSetInfo, RequestWriter, StoreIdentity, StoredOutcome, StoredRequest } from './types';
+import type {
+  ItemSpan,
+  JobMeta,
+  JobStore,
+  OutcomeWriter,
+  RequestSetInfo,
+  RequestWriter,
+  StoreIdentity,
+  StoredOutcome,
+  StoredRequest,
+} from './types';
 
 /** Rows per query when reading: bounded memory per page, few enough round trips. */
 const PAGE = 2000;
@@ -154,7 +164,7 @@ export class PgJobStore implements JobStore {
 
   // ── outcomes ───────────────────────────────────────────────────────────────────────────────
 
-  async openOutcomeWriter(jobId: string, attempt: number, chunk: number): Promise<OutcomeWriter> {
+  async openOutcomeWriter(jobId: string, attempt: number, chunk: number, span?: ItemSpan): Promise<OutcomeWriter> {
     const { session } = await Session.begin(this.pool, async (client) => {
       // Two tries of one chunk (a retried fetch beside its zombie first try) take turns, so the
       // one that commits last replaces the other whole instead of the two mixing row by row.
@@ -162,7 +172,14 @@ export class PgJobStore implements JobStore {
         `SELECT pg_advisory_xact_lock(hashtextextended(concat_ws(' ', 'durabatch_chunk', $1::text, $2::int, $3::int), 0))`,
         [jobId, attempt, chunk],
       );
-      await client.query('DELETE FROM durabatch_outcomes WHERE job_id = $1 AND attempt = $2 AND chunk = $3', [jobId, attempt, chunk]);
+      // The chunk's item range bounds the scan of the (job, idx, attempt) index to the chunk's own rows.
+      await client.query('DELETE FROM durabatch_outcomes WHERE job_id = $1 AND attempt = $2 AND chunk = $3 AND idx BETWEEN $4 AND $5', [
+        jobId,
+        attempt,
+        chunk,
+        span?.first ?? 0,
+        span?.last ?? INT_MAX,
+      ]);
     });
     return new PgOutcomeWriter(session, jobId, attempt, chunk);
   }

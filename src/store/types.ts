@@ -116,7 +116,12 @@ export interface JobStore {
   ): AsyncIterable<Pick<StoredRequest, 'idx' | 'customId'>>;
 
   // ── outcomes ───────────────────────────────────────────────────────────────────────────────
-  openOutcomeWriter(jobId: string, attempt: number, chunk: number): Promise<OutcomeWriter>;
+  /**
+   * A writer of one chunk's outcomes; what an earlier try of the chunk wrote is replaced on commit.
+   * `span` is the first and last `idx` of the chunk's items (a chunk's items are in request order):
+   * it lets a store find the earlier try's rows without scanning the whole job.
+   */
+  openOutcomeWriter(jobId: string, attempt: number, chunk: number, span?: ItemSpan): Promise<OutcomeWriter>;
   /**
    * Each item's latest outcome (highest attempt), in request order; `only` keeps successes or
    * failures. Items with no outcome yet are skipped.
@@ -129,6 +134,12 @@ export interface JobStore {
   clearJob(jobId: string, keepSet: string): Promise<void>;
 
   close(): Promise<void>;
+}
+
+/** The `idx` of a chunk's first and last item. */
+export interface ItemSpan {
+  first: number;
+  last: number;
 }
 
 /** Job IDs start with a letter or digit: `.` and `..` (and hidden names) can never be one. */

@@ -180,6 +180,59 @@ describe('PgJobStore: identity and schema', () => {
     }
   });
 
+  pgIt(
+    'a database at schema version 1 keeps its outcomes through the later migrations, and one index serves every outcome query',
+    async () => {
+      const old = await createTestDatabase();
+      const client = new Client({ connectionString: old.url });
+      await client.connect();
+      let upgraded: PgJobStore | undefined;
+      try {
+        // As a worker of schema version 1 left it: outcomes of two attempts.
+        await client.query(MIGRATIONS[0]!);
+        await client.query('INSERT INTO durabatch_schema_version (version) VALUES (1)');
+        await client.query(
+          `INSERT INTO durabatch_outcomes (job_id, attempt, idx, chunk, custom_id, ok, retryable, error_type, error_message, data)
+         VALUES ('old', 1, 0, 0, 'a', true, NULL, NULL, NULL, '{"v":1}'),
+                ('old', 1, 1, 0, 'b', false, true, 'invalid_json', 'not JSON', NULL),
+                ('old', 2, 1, 0, 'b', true, NULL, NULL, NULL, '{"v":2}')`,
+        );
+        upgraded = await PgJobStore.open(old.url);
+        const outcomes = await collect(upgraded.readLatestOutcomes('old'));
+        assert.deepEqual(
+          outcomes.map((o) => [o.customId, o.attempt, o.data]),
+          [
+            ['a', 1, { v: 1 }],
+            ['b', 2, { v: 2 }],
+          ],
+        );
+        const indexes = await client.query(
+          `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'durabatch_outcomes' ORDER BY indexname`,
+        );
+        assert.deepEqual(
+          indexes.rows.map((r) => r.indexname),
+          ['durabatch_outcomes_latest', 'durabatch_outcomes_retryable'],
+        );
+        assert.match(indexes.rows[0].indexdef, /UNIQUE INDEX .* \(job_id, idx, attempt DESC\)/);
+        // Still one outcome per item and attempt.
+        await assert.rejects(
+          client.query(`INSERT INTO durabatch_outcomes (job_id, attempt, idx, chunk, custom_id, ok) VALUES ('old', 2, 1, 0, 'b', false)`),
+          /duplicate key/,
+        );
+        // A chunk's rewrite finds the earlier rows through the index, by the chunk's item range.
+        await client.query('SET enable_seqscan = off');
+        const plan = await client.query(
+          `EXPLAIN DELETE FROM durabatch_outcomes WHERE job_id = 'old' AND attempt = 1 AND chunk = 0 AND idx BETWEEN 0 AND 1`,
+        );
+        assert.match(plan.rows.map((r) => r['QUERY PLAN']).join('\n'), /durabatch_outcomes_latest/);
+      } finally {
+        await upgraded?.close();
+        await client.end();
+        await old.drop();
+      }
+    },
+  );
+
   pgIt('describe names the store, the job and the table', async () => {
     assert.equal(store.describe('job-x'), `${store.identity.url} (job job-x: table durabatch_outcomes)`);
   });
