@@ -1,9 +1,9 @@
-import OpenAI, { APIError } from 'openai';
+import OpenAI, { APIConnectionError, APIError, APIUserAbortError, toStreamingFile } from 'openai';
 import type { BatchState } from '../types';
 import { bodyLines } from './body-lines';
 import { createOnce, retryAfterFromHeaders } from './create-once';
 import { ListingWindow } from './listing-window';
-import { jsonlParts } from './jsonl-blob';
+import { streamedJsonl } from './jsonl-blob';
 import { inputLine, readOutputLine, sharedBody, type ChunkShape } from './openai-lines';
 import { SubmitMemory } from './submit-memory';
 import type {
@@ -35,17 +35,26 @@ const STATES: Record<string, BatchState> = {
 };
 
 /**
- * The chunk's JSONL as a File made of parts encoded a group of lines at a time (jsonl-blob.ts):
- * no joined string, no intermediate Buffer, never all lines as strings at once (a chunk can be
- * 200 MB, and each extra copy is a worker's memory peak). The SDK uploads a File as it is.
+ * The chunk's JSONL as an upload the SDK sends as it is made (toStreamingFile): each group of lines
+ * is built when the request body asks for it (jsonl-blob.ts), so no copy of the body, as strings or
+ * as bytes, is ever held whole (a chunk can be 200 MB). A streamed body is not retried by the SDK:
+ * a failed upload fails the submit, whose retry looks for its batch first and uploads again.
  */
-function jsonlFile(chunk: ChunkSpec, name: string): File {
+function jsonlUpload(chunk: ChunkSpec, name: string) {
   const body = sharedBody(chunk);
-  return new File(
-    jsonlParts(chunk.requests, (r) => inputLine(r, body)),
+  return toStreamingFile(
+    streamedJsonl(chunk.requests, (r) => inputLine(r, body)),
     name,
     { type: 'application/jsonl' },
   );
+}
+
+/** A failure the SDK would have retried: no answer at all, or 408 / 409 / 429 / 5xx. */
+function transientUploadError(err: unknown): boolean {
+  if (err instanceof APIUserAbortError) return false;
+  if (err instanceof APIConnectionError) return true;
+  if (!(err instanceof APIError) || err.status === undefined) return false;
+  return err.status === 408 || err.status === 409 || err.status === 429 || err.status >= 500;
 }
 
 export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
@@ -69,14 +78,19 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
       const existing = await findByTag(chunk.tag, ctx);
       if (existing) return { batchId: existing, reused: true };
     }
-    // An upload repeated by a retry leaves an unused file behind (it expires), never a billed batch.
-    const file = await client.files.create(
-      {
-        file: jsonlFile(chunk, `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`),
-        purpose: 'batch',
-        expires_after: { anchor: 'created_at', seconds: INPUT_FILE_TTL_S },
-      },
-      { signal: ctx.signal },
+    // An upload is safe to repeat (a repeat leaves at most an unused file, which expires); the SDK
+    // cannot retry a streamed body, so its transient failures get the same few quick tries here.
+    const file = await createOnce(
+      () =>
+        client.files.create(
+          {
+            file: jsonlUpload(chunk, `${chunk.tag.replace(/[^a-zA-Z0-9_.-]/g, '_')}.jsonl`),
+            purpose: 'batch',
+            expires_after: { anchor: 'created_at', seconds: INPUT_FILE_TTL_S },
+          },
+          { signal: ctx.signal },
+        ),
+      { refused: transientUploadError, retryAfterMs: (err) => retryAfterFromHeaders((err as APIError).headers) },
     );
     const batch = await createOnce(
       () =>
