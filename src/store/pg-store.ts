@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable, type Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { flattenBatches } from './flatten-batches';
@@ -375,12 +375,14 @@ class PgRequestWriter implements RequestWriter {
 /**
  * A chunk's outcomes are streamed with COPY straight into durabatch_outcomes, inside the writer's
  * transaction (nothing is visible before commit; the chunk's previous rows were deleted at open).
+ * One COPY stays open across groups: each group's rows go into the socket as soon as they are
+ * made, and the server takes them in while the next group is parsed, instead of a COPY started
+ * and waited for per group (about a third of a fetch's time was that wait).
+ *
  * The rule for an item written twice (a failure never replaces a success; otherwise the later
  * write stands) is applied here, before COPY: the writer remembers which items it wrote and
- * whether they succeeded, and an item that a later group replaces is deleted and copied again.
- * About three times the speed of COPY into a staging table moved over at commit: no second
- * write of every row, no sort of the chunk, and the server's work overlaps the fetch's (which
- * keeps one group in flight) instead of all coming at commit.
+ * whether they succeeded, and an item that a later group replaces is deleted (the COPY ended
+ * first, and a new one begun) and copied again.
  */
 const COPY_OUTCOMES =
   'COPY durabatch_outcomes (job_id, attempt, chunk, idx, custom_id, ok, retryable, error_type, error_message, data, input_tokens, output_tokens) FROM STDIN';
@@ -391,6 +393,8 @@ class PgOutcomeWriter implements OutcomeWriter {
   private readonly written = new Map<number, boolean>();
   /** The COPY columns every row shares: job, attempt, chunk. */
   private readonly prefix: string;
+  /** The COPY in progress, if any. */
+  private copy: OpenCopy | undefined;
 
   constructor(
     private readonly session: Session,
@@ -403,7 +407,7 @@ class PgOutcomeWriter implements OutcomeWriter {
 
   async write(outcomes: StoredOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
-    await this.session.step(async (client) => {
+    await this.step(async (client) => {
       // This group's rows by item (a later one in the group replaces an earlier one in place).
       const rows = new Map<number, string>();
       const replaced: number[] = [];
@@ -417,22 +421,94 @@ class PgOutcomeWriter implements OutcomeWriter {
         this.written.set(o.idx, o.ok);
         rows.set(o.idx, this.prefix + outcomeLine(o));
       }
-      if (replaced.length) await client.query(DELETE_REPLACED, [this.jobId, this.attempt, replaced]);
+      if (replaced.length) {
+        await this.endCopy();
+        await client.query(DELETE_REPLACED, [this.jobId, this.attempt, replaced]);
+      }
       if (rows.size === 0) return;
       let text = '';
       for (const row of rows.values()) text += row;
-      await pipeline(Readable.from([text]), client.query(copyFrom(COPY_OUTCOMES)));
+      this.copy ??= new OpenCopy(client);
+      await this.copy.send(text);
     });
   }
 
   async commit(): Promise<void> {
     await this.session.end(async (client) => {
+      await this.endCopy();
       await client.query('COMMIT');
     });
   }
 
   async abort(): Promise<void> {
-    if (this.session.open) await this.session.end((client) => client.query('ROLLBACK'));
+    if (!this.session.open) return;
+    await this.session.end(async (client) => {
+      await this.cancelCopy();
+      await client.query('ROLLBACK');
+    });
+  }
+
+  /** A session step that, if it fails, first takes the connection out of COPY (the session then rolls back). */
+  private step(fn: (client: PoolClient) => Promise<void>): Promise<void> {
+    return this.session.step(async (client) => {
+      try {
+        await fn(client);
+      } catch (err) {
+        await this.cancelCopy();
+        throw err;
+      }
+    });
+  }
+
+  private async endCopy(): Promise<void> {
+    const copy = this.copy;
+    this.copy = undefined;
+    await copy?.end();
+  }
+
+  private async cancelCopy(): Promise<void> {
+    const copy = this.copy;
+    this.copy = undefined;
+    await copy?.cancel();
+  }
+}
+
+/**
+ * A COPY ... FROM STDIN on one connection, fed a string at a time. `send` resolves once the text
+ * is on its way to the server (at once, or when the socket drains), so memory stays at a group
+ * or two; the server's verdict on every row sent comes with `end`.
+ */
+class OpenCopy {
+  private readonly stream: Writable;
+  private readonly ended: Promise<void>;
+
+  constructor(client: PoolClient) {
+    this.stream = client.query(copyFrom(COPY_OUTCOMES));
+    this.ended = finished(this.stream);
+    // Heard by `send` or `end`; until then a server error must not count as unhandled.
+    this.ended.catch(() => undefined);
+  }
+
+  send(text: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.stream.write(text, (err) => (err ? reject(this.failure(err)) : resolve()));
+    });
+  }
+
+  async end(): Promise<void> {
+    this.stream.end();
+    await this.ended;
+  }
+
+  /** Stops the COPY (CopyFail): nothing it sent stays, and the connection takes queries again. */
+  async cancel(): Promise<void> {
+    if (!this.stream.destroyed) this.stream.destroy();
+    await this.ended.catch(() => undefined);
+  }
+
+  /** The server's own error, when a write failed because it ended the COPY. */
+  private failure(err: Error): Error {
+    return (this.stream.errored as Error | null) ?? err;
   }
 }
 

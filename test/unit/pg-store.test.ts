@@ -408,6 +408,34 @@ describe('PgJobStore: outcomes', () => {
     ]);
   });
 
+  pgIt('a row the server refuses fails the writer with its error, keeps nothing of the chunk and gives the connection back', async () => {
+    await writeChunk('out-refused', 1, 0, [ok(0, 1)]);
+    const writer = await outcomeWriter('out-refused', 1, 0);
+    // PostgreSQL text cannot hold NUL: the server ends the COPY with an error, seen by a later write or the commit.
+    const refused = { ...ok(1, 1), customId: 'nul\u0000here' };
+    const sent = (async () => {
+      await writer.write([ok(2, 1)]);
+      await writer.write([refused]);
+      for (let i = 3; i < 50; i++) await writer.write([ok(i, 1)]);
+      await writer.commit();
+    })();
+    await assert.rejects(sent, /0x00|null character|invalid byte sequence/i);
+    await writer.abort(); // nothing left to do: the failed step rolled back already
+    // The connection is usable again, and the chunk's earlier commit stands.
+    await store.clearJob('out-refused-unrelated', 'none');
+    assert.deepEqual(await collect(store.readLatestOutcomes('out-refused')), [ok(0, 1)]);
+    await writeChunk('out-refused', 1, 1, [ok(60, 1)]);
+    assert.equal((await collect(store.readLatestOutcomes('out-refused'))).length, 2);
+  });
+
+  pgIt('an aborted writer stops its COPY midway: nothing of it is kept, and the connection takes queries again', async () => {
+    const writer = await outcomeWriter('out-midway', 1, 0);
+    for (let g = 0; g < 5; g++) await writer.write(Array.from({ length: 1000 }, (_, i) => ok(g * 1000 + i, 1)));
+    await writer.abort();
+    await Promise.all(Array.from({ length: 12 }, (_, i) => store.clearJob(`out-midway-${i}`, 'none')));
+    assert.deepEqual(await collect(store.readLatestOutcomes('out-midway')), []);
+  });
+
   pgIt('an outcome of another attempt is refused', async () => {
     const writer = await outcomeWriter('out-attempt', 2, 0);
     await assert.rejects(writer.write([ok(0, 1)]), /got an outcome of attempt 1/);
