@@ -117,9 +117,12 @@ async function bench(label: string, store: JobStore, chunks: string[][], warmup:
   const rss = new RssSampler(50);
   for (let round = 0; round < rounds; round++) {
     const jobId = `ingest-${label}-${round}`;
+    // Each timed part starts from a collected heap: one round's garbage is not the next one's cost.
+    global.gc?.();
     let t0 = nowMs();
     const source = await writeJob(store, jobId, n);
     writeRates.push(n / ((nowMs() - t0) / 1000));
+    global.gc?.();
     t0 = nowMs();
     summaries = await ingest(store, jobId, source, chunks);
     ingestRates.push(n / ((nowMs() - t0) / 1000));

@@ -43,11 +43,15 @@ async function main(): Promise<number> {
       ];
   const env = { ...process.env, TEMPORAL_CLI: await findTemporalCli({ log: (l) => console.log(l) }) };
   console.log(`── ${list.length} test files on node ${version}`);
-  const res = spawnSync(node, ['--import', 'tsx', '--test', '--test-force-exit', '--test-concurrency=2', '--test-reporter=spec', ...list], {
-    cwd: root,
-    stdio: 'inherit',
-    env,
-  });
+  const res = spawnSync(
+    node,
+    ['--import', 'tsx', '--test', '--test-force-exit', '--test-timeout=600000', '--test-concurrency=2', '--test-reporter=spec', ...list],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env,
+    },
+  );
   console.log(res.status === 0 ? `node ${version}: all tests passed` : `node ${version}: FAILED`);
   return res.status ?? 1;
 }

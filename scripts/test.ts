@@ -46,7 +46,17 @@ async function main(): Promise<number> {
     const ok = run(
       label,
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...list],
+      // A test (or suite) that hangs fails after 10 minutes instead of holding CI until its own deadline.
+      [
+        '--import',
+        'tsx',
+        '--test',
+        '--test-force-exit',
+        '--test-timeout=600000',
+        `--test-concurrency=${concurrency}`,
+        '--test-reporter=spec',
+        ...list,
+      ],
       env,
     );
     if (!ok) failed.push(label);

@@ -3,7 +3,7 @@
  * end with exactly one batch for the submission: no blind retry, and the activity's retry finds it.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startEmulator, type Emulator } from '../../src/emulator';
@@ -75,11 +75,19 @@ async function lossyProxy(target: string): Promise<{ url: string; loseCreates: (
   let lose = 0;
   const isCreate = (method: string, path: string) =>
     method === 'POST' && /(\/v1\/batches|\/v1\/messages\/batches|:batchGenerateContent)$/.test(path.split('?')[0]);
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
+    // A forwarding that fails answers 502 at once: a request left unanswered would hang the test.
+    forward(req, res).catch((err: Error) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`proxy: ${err.message}`);
+    });
+  });
+  const forward = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k)),
+      // The body is forwarded whole: its framing (a length, or chunks for a streamed upload) is fetch's to set.
+      Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'transfer-encoding', 'connection'].includes(k)),
     ) as Record<string, string>;
     const upstream = await fetch(target + req.url, {
       method: req.method,
@@ -99,7 +107,7 @@ async function lossyProxy(target: string): Promise<{ url: string; loseCreates: (
       if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(k)) out[k] = v;
     });
     res.writeHead(upstream.status, out).end(body);
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, loseCreates: (n) => (lose = n), server };
 }
