@@ -119,7 +119,7 @@ export function createFetchResults(deps: ActivityDeps) {
   }
 }
 
-/** The lowest and highest `idx` of a chunk's items (in request order, so its first and last; taken as min and max all the same). */
+/** The lowest and highest `idx` of a chunk's items: where its rows are in the store's item order. */
 function spanOf(items: ReadonlyArray<{ idx: number }>): ItemSpan | undefined {
   if (items.length === 0) return undefined;
   let first = Infinity;

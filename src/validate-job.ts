@@ -120,7 +120,7 @@ export class JobChecker {
 
   /** Attempt 1's chunk sizes, once every request was accepted (see RequestsRef.plan). */
   plan(): ChunkRuns | undefined {
-    if (!this.ok || !this.planner || this.schemaFailed || this.requests.count === 0) return undefined;
+    if (!this.ok || !this.planner || this.requests.count === 0) return undefined;
     return toRuns(this.planner.finish());
   }
 

@@ -37,8 +37,7 @@ const STATES: Record<string, BatchState> = {
 /**
  * The chunk's JSONL as an upload the SDK sends as it is made (toStreamingFile): each group of lines
  * is built when the request body asks for it (jsonl-blob.ts), so no copy of the body, as strings or
- * as bytes, is ever held whole (a chunk can be 200 MB). A streamed body is not retried by the SDK:
- * a failed upload fails the submit, whose retry looks for its batch first and uploads again.
+ * as bytes, is ever held whole (a chunk can be 200 MB). A streamed body is made anew for each try.
  */
 function jsonlUpload(chunk: ChunkSpec, name: string) {
   const body = sharedBody(chunk);
