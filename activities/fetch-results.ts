@@ -67,16 +67,18 @@ export function createFetchResults(deps: ActivityDeps) {
             signal: progress.signal,
             ...(chunk.proof && { proof: chunk.proof }),
           });
-          for await (const raw of results) {
-            const pos = position.get(raw.customId);
-            if (pos === undefined) continue; // not ours: never let a stray line into the job
-            // A success beats a failure for the same ID (e.g. a partial retry inside the provider).
-            if (tracked.succeeded(pos)) continue;
-            const outcome = classifyItem(items[pos]!.idx, raw, chunk.attempt, schema, jsonSchema, ref.retryOn);
-            tracked.record(pos, outcome);
-            // Only every WRITE_GROUP-th line waits (for the write before): the rest stay synchronous.
-            const full = groups.add(outcome);
-            if (full) await full;
+          for await (const batch of results) {
+            for (const raw of batch) {
+              const pos = position.get(raw.customId);
+              if (pos === undefined) continue; // not ours: never let a stray line into the job
+              // A success beats a failure for the same ID (e.g. a partial retry inside the provider).
+              if (tracked.succeeded(pos)) continue;
+              const outcome = classifyItem(items[pos]!.idx, raw, chunk.attempt, schema, jsonSchema, ref.retryOn);
+              tracked.record(pos, outcome);
+              // Only every WRITE_GROUP-th line waits (for the write before): the rest stay synchronous.
+              const full = groups.add(outcome);
+              if (full) await full;
+            }
           }
         } catch (err) {
           if (!(err instanceof ForeignBatchError)) throw err;

@@ -4,12 +4,13 @@
  * store; and request-write throughput (`writeRequests`, as `start` does) into each.
  * Targets: ingest at least 100,000 results/s (file) and 50,000/s (PostgreSQL).
  *
- *   npm run bench -- results-ingest [--n 100000] [--rounds 3]
+ *   npm run bench -- results-ingest [--n 100000] [--rounds 3] [--store file|postgres]
  *
  * The output files are made by the emulator's own engine and line writer (bench/lib/output-lines.ts:
  * the real shape and size, ~5% invalid JSON or schema mismatches) and held in memory: the adapter here
- * only yields `parseOutputLine` of each line. HTTP download and line splitting are left out on
- * purpose, to isolate what durabatch adds: parse, classify with zod, write outcomes to the store.
+ * only yields `parseOutputLine` of each line, in batches of a read's worth as the real ones do. HTTP
+ * download and line splitting are left out on purpose, to isolate what durabatch adds: parse,
+ * classify with zod, write outcomes to the store.
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -32,9 +33,13 @@ import { generateRequests, MODEL, PARAMS, User } from './lib/requests';
 
 const n = option('n', 100_000);
 const rounds = option('rounds', 3);
+/** One store alone (for a profile of it); both by default. */
+const only = storeOption();
 /** OpenAI's per-batch maximum: the largest chunk a fetch ever reads. */
 const CHUNK = 50_000;
 const WARMUP_N = 5_000;
+/** Lines per read of a download: what one 64 KiB read of fetch's body holds of these output lines (~80). */
+const READ_LINES = 80;
 
 const meta = { provider: 'openai', model: MODEL, schemaName: 'User' };
 
@@ -77,8 +82,10 @@ async function writeJob(store: JobStore, jobId: string, count: number): Promise<
 /** Every chunk of a job through the real fetch activity, one after another as the workflow runs them; their summaries. */
 async function ingest(store: JobStore, jobId: string, source: RequestsRef, chunks: string[][]): Promise<ChunkResultSummary[]> {
   const adapter = {
-    async *results(batchId: string): AsyncIterable<RawItemResult> {
-      for (const line of chunks[Number(batchId)]!) yield parseOutputLine(line);
+    // As the real adapters hand them on: a batch per read of the download (here, of READ_LINES lines).
+    async *results(batchId: string): AsyncIterable<RawItemResult[]> {
+      const lines = chunks[Number(batchId)]!;
+      for (let at = 0; at < lines.length; at += READ_LINES) yield lines.slice(at, at + READ_LINES).map(parseOutputLine);
     },
   } as unknown as ProviderAdapter;
   const providers = { get: () => adapter } as unknown as ProviderRegistry;
@@ -159,11 +166,27 @@ async function main(): Promise<void> {
   figure('results_ingest.process_peak_rss', vmHwmMb() ?? NaN, 'MiB');
 }
 
+function storeOption(): 'file' | 'postgres' | undefined {
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--store');
+  if (at < 0) return undefined;
+  const value = args[at + 1];
+  if (value !== 'file' && value !== 'postgres') throw new Error(`--store takes file or postgres, got ${value}`);
+  return value;
+}
+
 async function benchStores(dir: string, chunks: string[][], warmup: string[][]): Promise<void> {
+  if (only !== 'postgres') await benchFile(dir, chunks, warmup);
+  if (only !== 'file') await benchPg(chunks, warmup);
+}
+
+async function benchFile(dir: string, chunks: string[][], warmup: string[][]): Promise<void> {
   const fileStore = await FileJobStore.open(join(dir, 'store'));
   await bench('file', fileStore, chunks, warmup);
   await fileStore.close();
+}
 
+async function benchPg(chunks: string[][], warmup: string[][]): Promise<void> {
   const db = await createTestDatabase();
   try {
     const store = await PgJobStore.open(db.url);

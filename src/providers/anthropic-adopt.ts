@@ -6,7 +6,8 @@ import { ForeignBatchError } from './errors';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { PreparedRequest } from '../types';
-import { resultLines } from './anthropic-lines';
+import { resultLineBatches } from './anthropic-lines';
+import { readBatch } from './body-lines';
 import { readResultLine } from './anthropic-results';
 import { batchTotal } from './anthropic-status';
 import { ListingWindow } from './listing-window';
@@ -48,20 +49,17 @@ export interface OrphanSearch {
 }
 
 /**
- * Each line of a batch's results, read (anthropic-results.ts): a line too broken to name its item
- * is skipped here, after `onLine`; it can neither prove nor disprove whose batch this is.
+ * The lines of a batch's results, read (anthropic-results.ts), a batch per read of the download: a
+ * line too broken to name its item is dropped here, after `onLine`; it can neither prove nor
+ * disprove whose batch this is.
  */
-async function* readLines(client: Anthropic, batchId: string, signal?: AbortSignal, onLine?: () => void): AsyncIterable<RawItemResult> {
-  for await (const text of resultLines(client, batchId, signal)) {
-    onLine?.();
-    const line = readResultLine(text);
-    if (line) yield line;
-  }
+async function* readLineBatches(client: Anthropic, batchId: string, signal?: AbortSignal, onLine?: () => void): AsyncIterable<RawItemResult[]> {
+  for await (const texts of resultLineBatches(client, batchId, signal, onLine)) yield readBatch(texts, readResultLine);
 }
 
 /** True when the ended batch's results contain the sentinel: a complete scan, nothing kept. */
 export async function holdsSentinel(client: Anthropic, batchId: string, sentinel: string, signal?: AbortSignal): Promise<boolean> {
-  for await (const line of readLines(client, batchId, signal)) if (line.customId === sentinel) return true;
+  for await (const lines of readLineBatches(client, batchId, signal)) if (lines.some((line) => line.customId === sentinel)) return true;
   return false;
 }
 
@@ -110,36 +108,45 @@ export async function* verifiedResults(
   maxHeld = MAX_HELD_LINES,
   onLine?: () => void,
   signal?: AbortSignal,
-): AsyncIterable<RawItemResult> {
+): AsyncIterable<RawItemResult[]> {
   const ids = new Set(requests.map((r) => r.customId));
   const foreign = (id: string) => new AnthropicBatchMismatchError(batchId, `it holds request ${JSON.stringify(id)}`);
   let mode: 'holding' | 'streaming' | 'scanning' = 'holding';
   let held: RawItemResult[] = [];
   let scanFound = false;
-  for await (const line of readLines(client, batchId, signal, onLine)) {
-    if (line.customId === sentinel) {
-      if (mode === 'scanning') {
-        scanFound = true; // proven; the second pass yields everything
-        break;
+  reading: for await (const lines of readLineBatches(client, batchId, signal, onLine)) {
+    // What this read releases: the held lines once the sentinel shows up, then every line of ours.
+    let out: RawItemResult[] = [];
+    for (const line of lines) {
+      if (line.customId === sentinel) {
+        if (mode === 'scanning') {
+          scanFound = true; // proven; the second pass yields everything
+          break reading;
+        }
+        mode = 'streaming';
+        out = held;
+        held = [];
+        continue;
       }
-      mode = 'streaming';
-      yield* held;
-      held = [];
-      continue;
+      if (!ids.has(line.customId)) throw foreign(line.customId);
+      if (mode === 'streaming') out.push(line);
+      else if (mode === 'holding' && held.length < maxHeld) held.push(line);
+      else {
+        mode = 'scanning';
+        held = [];
+      }
     }
-    if (!ids.has(line.customId)) throw foreign(line.customId);
-    if (mode === 'streaming') yield line;
-    else if (mode === 'holding' && held.length < maxHeld) held.push(line);
-    else {
-      mode = 'scanning';
-      held = [];
-    }
+    if (out.length) yield out;
   }
   if (mode === 'streaming') return;
   if (!scanFound) throw new AnthropicBatchMismatchError(batchId, 'its results lack the sentinel request');
-  for await (const line of readLines(client, batchId, signal, onLine)) {
-    if (line.customId === sentinel) continue;
-    if (!ids.has(line.customId)) throw foreign(line.customId);
-    yield line;
+  for await (const lines of readLineBatches(client, batchId, signal, onLine)) {
+    const out: RawItemResult[] = [];
+    for (const line of lines) {
+      if (line.customId === sentinel) continue;
+      if (!ids.has(line.customId)) throw foreign(line.customId);
+      out.push(line);
+    }
+    if (out.length) yield out;
   }
 }

@@ -7,9 +7,9 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { AnthropicError } from '@anthropic-ai/sdk';
-import { bodyLines } from './body-lines';
+import { bodyLineBatches } from './body-lines';
 
-export async function* resultLines(client: Anthropic, batchId: string, signal?: AbortSignal): AsyncIterable<string> {
+export async function* resultLineBatches(client: Anthropic, batchId: string, signal?: AbortSignal, onLine?: () => void): AsyncIterable<string[]> {
   const batch = await client.messages.batches.retrieve(batchId, {}, { signal });
   if (!batch.results_url) {
     throw new AnthropicError(`Anthropic batch ${batchId} has no results_url (${batch.processing_status}); has it finished processing?`);
@@ -17,5 +17,5 @@ export async function* resultLines(client: Anthropic, batchId: string, signal?: 
   // asResponse(): the body as it came, unparsed; a non-2xx answer still throws the SDK's APIError.
   const response = await client.get(batch.results_url, { headers: { Accept: 'application/binary' }, signal }).asResponse();
   if (!response.body) throw new AnthropicError(`Anthropic returned no body for the results of batch ${batchId}`);
-  yield* bodyLines(response.body);
+  yield* bodyLineBatches(response.body, onLine);
 }

@@ -137,7 +137,7 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
       if (batch.processing_status === 'in_progress') await client.messages.batches.cancel(batchId, {}, { signal });
     },
 
-    async *results(batchId, chunk): AsyncIterable<RawItemResult> {
+    async *results(batchId, chunk): AsyncIterable<RawItemResult[]> {
       try {
         yield* verifiedResults(
           client,

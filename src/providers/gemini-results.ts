@@ -3,6 +3,7 @@
  * passed through the SDK) and responses-file lines (raw JSON): both are plain objects with the same
  * GenerateContentResponse fields, so nothing here relies on SDK getters such as `.text`.
  */
+import { malformedLine } from './malformed-line';
 import type { RawItemResult } from './types';
 
 type Finish = Extract<RawItemResult, { kind: 'message' }>['finishReason'];
@@ -94,4 +95,19 @@ export function decodeItem(customId: string, item: { response?: unknown; error?:
     message: 'Gemini returned neither a response nor an error',
     retryable: true,
   };
+}
+
+/**
+ * One line of a responses file: its item's answer, the item's `invalid_json` for a line too broken
+ * to parse that still shows its key, or undefined for a line that names none of `ids`.
+ */
+export function readFileLine(line: string, ids: ReadonlySet<string>): RawItemResult | undefined {
+  let item: { key?: unknown; response?: unknown; error?: unknown };
+  try {
+    item = JSON.parse(line) as typeof item;
+  } catch (err) {
+    const broken = malformedLine(line, 'key', err);
+    return broken && ids.has(broken.customId) ? broken : undefined;
+  }
+  return typeof item.key === 'string' && ids.has(item.key) ? decodeItem(item.key, item) : undefined;
 }

@@ -20,14 +20,13 @@
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ApiError, type BatchJob } from './gemini-sdk';
 import { isTerminalBatchState } from '../types';
-import { bodyLines } from './body-lines';
+import { bodyLineBatches, readBatch } from './body-lines';
 import { createOnce } from './create-once';
 import { GeminiClient } from './gemini-client';
 import { ListingWindow } from './listing-window';
 import { generationConfig, inputLine, toInlinedRequest, type ChunkShape } from './gemini-request';
-import { decodeItem } from './gemini-results';
+import { decodeItem, readFileLine } from './gemini-results';
 import { jsonlParts } from './jsonl-blob';
-import { malformedLine } from './malformed-line';
 import { toBatchState, toProviderStatus } from './gemini-status';
 import { SubmitMemory } from './submit-memory';
 import type {
@@ -142,9 +141,9 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
     return { batchId: job.name, reused: false };
   }
 
-  async function* lines(fileName: string, onLine?: () => void, signal?: AbortSignal): AsyncIterable<string> {
+  async function* lineBatches(fileName: string, onLine?: () => void, signal?: AbortSignal): AsyncIterable<string[]> {
     const body = await ai.download(fileName, signal);
-    yield* bodyLines(body as NodeReadableStream, onLine);
+    yield* bodyLineBatches(body as NodeReadableStream, onLine);
   }
 
   return {
@@ -178,40 +177,34 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
         await ai.batches.cancel({ name: batchId, config: abortable(opts?.signal) });
     },
 
-    async *results(batchId, chunk): AsyncIterable<RawItemResult> {
+    async *results(batchId, chunk): AsyncIterable<RawItemResult[]> {
       const job = await ai.batches.get({ name: batchId, config: abortable(chunk.signal) });
       const state = toBatchState(job.state);
       if (state === 'expired') {
-        for (const r of chunk.requests) {
-          yield {
-            customId: r.customId,
-            kind: 'error',
-            errorType: 'expired',
-            message: 'The Gemini batch expired (48 h) before it finished; Gemini returns no results for expired batches.',
-            retryable: true,
-          };
-        }
+        yield chunk.requests.map((r) => ({
+          customId: r.customId,
+          kind: 'error',
+          errorType: 'expired',
+          message: 'The Gemini batch expired (48 h) before it finished; Gemini returns no results for expired batches.',
+          retryable: true,
+        }));
         return;
       }
       if (!isTerminalBatchState(state)) throw new Error(`Gemini batch ${batchId} has not finished (${job.state}); no results yet`);
       const ids = new Set(chunk.requests.map((r) => r.customId));
       const inlined = job.dest?.inlinedResponses;
       if (inlined) {
+        // Inline answers came in the batch's own JSON, all at once: one batch of them.
+        const out: RawItemResult[] = [];
         for (const [i, item] of inlined.entries()) {
           const key = item.metadata?.key ?? chunk.requests[i]?.customId;
-          if (key !== undefined && ids.has(key)) yield decodeItem(key, item);
+          if (key !== undefined && ids.has(key)) out.push(decodeItem(key, item));
         }
+        if (out.length) yield out;
       } else if (job.dest?.fileName) {
-        for await (const line of lines(job.dest.fileName, chunk.onLine, chunk.signal)) {
-          let item: { key?: unknown; response?: unknown; error?: unknown };
-          try {
-            item = JSON.parse(line) as typeof item;
-          } catch (err) {
-            const broken = malformedLine(line, 'key', err);
-            if (broken && ids.has(broken.customId)) yield broken;
-            continue;
-          }
-          if (typeof item.key === 'string' && ids.has(item.key)) yield decodeItem(item.key, item);
+        for await (const lines of lineBatches(job.dest.fileName, chunk.onLine, chunk.signal)) {
+          const out = readBatch(lines, (line) => readFileLine(line, ids));
+          if (out.length) yield out;
         }
       }
     },

@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError, toStreamingFile } from 'openai';
 import type { BatchState } from '../types';
-import { bodyLines } from './body-lines';
+import { bodyLineBatches, readBatch } from './body-lines';
 import { createOnce, retryAfterFromHeaders } from './create-once';
 import { ListingWindow } from './listing-window';
 import { streamedJsonl } from './jsonl-blob';
@@ -110,10 +110,10 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
     return { batchId: batch.id, reused: false };
   }
 
-  async function* lines(fileId: string, onLine?: () => void, signal?: AbortSignal): AsyncIterable<string> {
+  async function* lineBatches(fileId: string, onLine?: () => void, signal?: AbortSignal): AsyncIterable<string[]> {
     const response = await client.files.content(fileId, { signal });
     if (!response.body) return;
-    yield* bodyLines(response.body, onLine);
+    yield* bodyLineBatches(response.body, onLine);
   }
 
   return {
@@ -157,14 +157,14 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
       if (['validating', 'in_progress', 'finalizing'].includes(batch.status)) await client.batches.cancel(batchId, { signal });
     },
 
-    async *results(batchId, chunk): AsyncIterable<RawItemResult> {
+    async *results(batchId, chunk): AsyncIterable<RawItemResult[]> {
       const batch = await client.batches.retrieve(batchId, { signal: chunk.signal });
       // The error file matters as much as the output file: items there are failures to account for.
       for (const fileId of [batch.output_file_id, batch.error_file_id]) {
         if (!fileId) continue;
-        for await (const line of lines(fileId, chunk.onLine, chunk.signal)) {
-          const result = readOutputLine(line);
-          if (result) yield result;
+        for await (const lines of lineBatches(fileId, chunk.onLine, chunk.signal)) {
+          const results = readBatch(lines, readOutputLine);
+          if (results.length) yield results;
         }
       }
     },

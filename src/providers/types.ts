@@ -114,10 +114,12 @@ export interface ProviderAdapter {
   status(batchId: string, opts?: CallOptions): Promise<ProviderBatchStatus>;
   cancel(batchId: string, opts?: CallOptions): Promise<void>;
   /**
-   * Streams every item's answer; items the provider never reports are the caller's to account for.
-   * `chunk` is the submission the batch was created for (adapters may verify the batch against it).
+   * Streams every item's answer, a batch at a time (one per read of the download: a line-at-a-time
+   * stream costs a few promises per line at every layer); items the provider never reports are the
+   * caller's to account for. `chunk` is the submission the batch was created for (adapters may
+   * verify the batch against it).
    */
-  results(batchId: string, chunk: ChunkIds): AsyncIterable<RawItemResult>;
+  results(batchId: string, chunk: ChunkIds): AsyncIterable<RawItemResult[]>;
 }
 
 /** Where adapters send their HTTP calls. */

@@ -33,9 +33,10 @@ export async function settle(adapter: ProviderAdapter, batchId: string): Promise
   throw new Error(`batch ${batchId} never settled`);
 }
 
-export async function collect(iterable: AsyncIterable<RawItemResult>): Promise<RawItemResult[]> {
+/** An adapter's results, batches joined. */
+export async function collect(batches: AsyncIterable<RawItemResult[]>): Promise<RawItemResult[]> {
   const out: RawItemResult[] = [];
-  for await (const item of iterable) out.push(item);
+  for await (const batch of batches) out.push(...batch);
   return out;
 }
 

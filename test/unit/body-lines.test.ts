@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ReadableStream } from 'node:stream/web';
-import { bodyLines } from '../../src/providers/body-lines';
+import { bodyLineBatches } from '../../src/providers/body-lines';
 import { jsonlParts } from '../../src/providers/jsonl-blob';
 
 /** A response body that arrives in the given byte pieces (splits may fall inside a character or a `\r\n`). */
@@ -20,26 +20,45 @@ function splitEvery(bytes: Uint8Array, size: number): Uint8Array[] {
   return out;
 }
 
-async function collect(it: AsyncIterable<string>): Promise<string[]> {
+/** The lines of every batch, in order; an empty batch is a defect (a wasted await for every layer above). */
+async function collect(batches: AsyncIterable<string[]>): Promise<string[]> {
   const out: string[] = [];
-  for await (const x of it) out.push(x);
+  for await (const batch of batches) {
+    assert.notEqual(batch.length, 0, 'no empty batch');
+    out.push(...batch);
+  }
   return out;
 }
 
-describe('bodyLines', () => {
+/** The size of each batch a body of these pieces is read in. */
+const readsOf = async (pieces: Uint8Array[]) => {
+  const sizes: number[] = [];
+  for await (const batch of bodyLineBatches(bodyOf(pieces))) sizes.push(batch.length);
+  return sizes;
+};
+
+describe('bodyLineBatches', () => {
   const text = 'a\nb\r\nc\rd\n\n   \nü✓𝄞 wide\r\nlast';
   const expected = ['a', 'b', 'c', 'd', 'ü✓𝄞 wide', 'last'];
 
   it('yields the non-blank lines readline would, whatever the pieces the body comes in', async () => {
     const bytes = new TextEncoder().encode(text);
     for (const size of [1, 2, 3, 5, 7, bytes.length]) {
-      assert.deepEqual(await collect(bodyLines(bodyOf(splitEvery(bytes, size)))), expected, `pieces of ${size} bytes`);
+      assert.deepEqual(await collect(bodyLineBatches(bodyOf(splitEvery(bytes, size)))), expected, `pieces of ${size} bytes`);
     }
+  });
+
+  it('hands on one batch per read that ends a line, not one per line', async () => {
+    const enc = (t: string) => new TextEncoder().encode(t);
+    // The stream may join pieces that arrive together into one read, never split one into lines apart.
+    const sizes = await readsOf([enc('a\nb\nc\n'), enc('d\ne'), enc('f\n'), enc('\n\n')]);
+    assert.ok(sizes.length <= 3, `at most one batch per piece that ends a non-blank line, got ${sizes.join(', ')}`);
+    assert.equal(sizes.reduce((a, b) => a + b, 0), 5); // a, b, c, d, ef
   });
 
   it('counts every line read, blank ones too (the progress the fetch heartbeats on)', async () => {
     let count = 0;
-    await collect(bodyLines(bodyOf([new TextEncoder().encode(text)]), () => (count += 1)));
+    await collect(bodyLineBatches(bodyOf([new TextEncoder().encode(text)]), () => (count += 1)));
     assert.equal(count, 8);
   });
 
@@ -52,7 +71,7 @@ describe('bodyLines', () => {
         else controller.error(new Error('connection reset'));
       },
     });
-    await assert.rejects(collect(bodyLines(body)), /connection reset/);
+    await assert.rejects(collect(bodyLineBatches(body)), /connection reset/);
   });
 });
 

@@ -33,10 +33,15 @@ const answer = (customId: string): RawItemResult => ({
   text: JSON.stringify({ name: 'A B', age: 3, email: 'a@b.co' }),
 });
 
+/** Results as an adapter hands them on, in batches: here one per answer, the finest split there is. */
+async function* oneBatchEach(results: AsyncIterable<RawItemResult>): AsyncIterable<RawItemResult[]> {
+  for await (const r of results) yield [r];
+}
+
 async function fetchWith(results: (chunk: { tag: string }) => AsyncIterable<RawItemResult>, over: Partial<FetchInput> = {}) {
   const { store, source } = await storeWithRequests('j', requests);
   const ref = { ...baseRef, source };
-  const adapter = { results: (_id: string, chunk: { tag: string }) => results(chunk) } as unknown as ProviderAdapter;
+  const adapter = { results: (_id: string, chunk: { tag: string }) => oneBatchEach(results(chunk)) } as unknown as ProviderAdapter;
   const providers = { get: () => adapter } as unknown as ProviderRegistry;
   const fetch = createFetchResults({ providers, store, schemas: { User } });
   const summary = (await new MockActivityEnvironment().run(fetch, ref, input(over))) as ChunkResultSummary;
@@ -152,7 +157,7 @@ describe('writes while reading on', () => {
     } as unknown as typeof store;
     const adapter = {
       async *results() {
-        for (const r of many.slice(0, 1_500)) yield answer(r.customId);
+        yield many.slice(0, 1_500).map((r) => answer(r.customId));
         throw new Error('connection reset');
       },
     } as unknown as ProviderAdapter;

@@ -351,7 +351,7 @@ describe('Anthropic adapter: find-before-create', () => {
     const seen: RawItemResult[] = [];
     await assert.rejects(
       (async () => {
-        for await (const item of retrier.results(adopted.batchId, mine)) seen.push(item);
+        for await (const batch of retrier.results(adopted.batchId, mine)) seen.push(...batch);
       })(),
       AnthropicBatchMismatchError,
     );
@@ -409,14 +409,14 @@ describe('Anthropic adapter: verified results', () => {
     await settle(adapter, created.id);
     for (const maxHeld of [10, 1]) {
       const ids: string[] = [];
-      for await (const line of verifiedResults(client, created.id, requests, sentinelId('t'), maxHeld)) ids.push(line.customId);
+      for await (const lines of verifiedResults(client, created.id, requests, sentinelId('t'), maxHeld)) ids.push(...lines.map((l) => l.customId));
       assert.deepEqual(ids, ['v1', 'v2', 'v3'], `maxHeld ${maxHeld}: each item once, no sentinel`);
     }
     const ids: string[] = [];
     await assert.rejects(
       (async () => {
-        for await (const line of verifiedResults(client, created.id, requests, sentinelId('another submission'), 1))
-          ids.push(line.customId);
+        for await (const lines of verifiedResults(client, created.id, requests, sentinelId('another submission'), 1))
+          ids.push(...lines.map((l) => l.customId));
       })(),
       AnthropicBatchMismatchError,
     );

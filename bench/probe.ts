@@ -1,0 +1,208 @@
+/**
+ * Results ingest: parse + validate + store of 100,000 OpenAI results through the real fetch path
+ * (`createFetchResults` under MockActivityEnvironment), into the file store and the PostgreSQL
+ * store; and request-write throughput (`writeRequests`, as `start` does) into each.
+ * Targets: ingest at least 100,000 results/s (file) and 50,000/s (PostgreSQL).
+ *
+ *   npm run bench -- results-ingest [--n 100000] [--rounds 3] [--store file|postgres]
+ *
+ * The output files are made by the emulator's own engine and line writer (bench/lib/output-lines.ts:
+ * the real shape and size, ~5% invalid JSON or schema mismatches) and held in memory: the adapter here
+ * only yields `parseOutputLine` of each line. HTTP download and line splitting are left out on
+ * purpose, to isolate what durabatch adds: parse, classify with zod, write outcomes to the store.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createFetchResults, type FetchInput } from '../activities/fetch-results';
+import { DEFAULT_RETRY_ON, DEFAULT_TIMING, type ChunkResultSummary, type JobRef, type RequestsRef } from '../src/job';
+import type { ProviderRegistry } from '../src/providers';
+import { parseOutputLine } from '../src/providers/openai-lines';
+import type { ProviderAdapter, RawItemResult } from '../src/providers/types';
+import { FileJobStore, PgJobStore, type JobStore } from '../src/store';
+import { JobChecker } from '../src/validate-job';
+import { writeRequests } from '../src/write-requests';
+import { createTestDatabase } from '../test/helpers/pg';
+import { figure, median, note, nowMs, option, RssSampler, vmHwmMb } from './lib/report';
+import { generateRequests, MODEL, PARAMS, User } from './lib/requests';
+
+const n = option('n', 100_000);
+const rounds = option('rounds', 3);
+/** One store alone (for a profile of it); both by default. */
+const only = storeOption();
+/** OpenAI's per-batch maximum: the largest chunk a fetch ever reads. */
+const CHUNK = 50_000;
+const WARMUP_N = 5_000;
+
+const meta = { provider: 'openai', model: MODEL, schemaName: 'User' };
+
+/** Output lines per chunk: made in a child process (bench/lib/output-lines.ts), read back here. */
+function outputLines(dir: string, prefix: string, count: number): string[][] {
+  const res = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'lib', 'output-lines.ts'), dir, prefix, String(count), String(CHUNK)],
+    {
+      cwd: join(__dirname, '..'),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  if (res.status !== 0) throw new Error(`output-lines.ts failed (exit ${res.status ?? res.signal})`);
+  const chunks: string[][] = [];
+  for (let k = 0; k * CHUNK < count; k++)
+    chunks.push(
+      readFileSync(join(dir, `${prefix}-c${k}.jsonl`), 'utf8')
+        .split('\n')
+        .filter(Boolean),
+    );
+  return chunks;
+}
+
+/** As `start` writes a job: every request checked (shape, IDs, size in the provider's dialect) while it streams in. */
+async function writeJob(store: JobStore, jobId: string, count: number): Promise<RequestsRef> {
+  const checker = new JobChecker({
+    jobId,
+    provider: 'openai',
+    model: MODEL,
+    schemaName: 'User',
+    schema: User,
+    params: PARAMS,
+    maxAttempts: 3,
+    timing: DEFAULT_TIMING,
+  });
+  return writeRequests(store, jobId, generateRequests(count), checker, meta);
+}
+
+/** Every chunk of a job through the real fetch activity, one after another as the workflow runs them; their summaries. */
+async function ingest(store: JobStore, jobId: string, source: RequestsRef, chunks: string[][]): Promise<ChunkResultSummary[]> {
+  const adapter = {
+    async *results(batchId: string): AsyncIterable<RawItemResult> {
+      for (const line of chunks[Number(batchId)]!) yield parseOutputLine(line);
+    },
+  } as unknown as ProviderAdapter;
+  const providers = { get: () => adapter } as unknown as ProviderRegistry;
+  const fetchResults = createFetchResults({ providers, store, schemas: { User } });
+  const ref: JobRef = {
+    jobId,
+    provider: 'openai',
+    model: MODEL,
+    schemaName: 'User',
+    params: PARAMS,
+    retryOn: DEFAULT_RETRY_ON,
+    runId: randomUUID(),
+    source,
+  };
+  const summaries: ChunkResultSummary[] = [];
+  for (let c = 0, offset = 0; c < chunks.length; offset += chunks[c]!.length, c++) {
+    const input: FetchInput = {
+      chunk: { attempt: 1, index: c, offset, size: chunks[c]!.length },
+      batchId: String(c),
+      batchState: 'completed',
+    };
+    summaries.push((await new MockActivityEnvironment().run(fetchResults, ref, input)) as ChunkResultSummary);
+  }
+  return summaries;
+}
+
+async function bench(label: string, store: JobStore, chunks: string[][], warmup: string[][]): Promise<void> {
+  // Warm-up on a small job: JIT, the store's first directories / prepared connections.
+  const warm = await writeJob(store, `warmup-${label}`, WARMUP_N);
+  await ingest(store, `warmup-${label}`, warm, warmup);
+
+  const writeRates: number[] = [];
+  const ingestRates: number[] = [];
+  let summaries: ChunkResultSummary[] = [];
+  global.gc?.();
+  const rss = new RssSampler(50);
+  for (let round = 0; round < rounds; round++) {
+    const jobId = `ingest-${label}-${round}`;
+    // Each timed part starts from a collected heap: one round's garbage is not the next one's cost.
+    global.gc?.();
+    let t0 = nowMs();
+    const source = await writeJob(store, jobId, n);
+    writeRates.push(n / ((nowMs() - t0) / 1000));
+    global.gc?.();
+    const session = new Session(); session.connect();
+    if (round === rounds - 1) { await session.post('Profiler.enable'); await session.post('Profiler.start'); }
+    t0 = nowMs();
+    summaries = await ingest(store, jobId, source, chunks);
+    const dt = nowMs() - t0;
+    if (round === rounds - 1) { const { profile } = await session.post('Profiler.stop'); writeFileSync('/tmp/prof/ingest.cpuprofile', JSON.stringify(profile)); }
+    t0 = nowMs() - dt;
+    ingestRates.push(n / ((nowMs() - t0) / 1000));
+  }
+  const peak = rss.stop();
+  const ok = summaries.reduce((s, x) => s + x.succeeded, 0);
+  const failed = summaries.reduce((s, x) => s + x.failed, 0);
+  note(
+    `${label}: ${n.toLocaleString('en')} results in ${chunks.length} chunks, ${ok} ok + ${failed} failed; ` +
+      `write ${writeRates.map((r) => Math.round(r)).join(', ')} req/s; ingest ${ingestRates.map((r) => Math.round(r)).join(', ')} results/s`,
+  );
+  figure(`results_ingest.${label}.results_per_s`, median(ingestRates), 'results/s');
+  figure(`results_ingest.${label}.request_write_per_s`, median(writeRates), 'requests/s');
+  figure(`results_ingest.${label}.peak_rss`, peak, 'MiB');
+}
+
+async function main(): Promise<void> {
+  const t0 = nowMs();
+  const dir = await mkdtemp(join(tmpdir(), 'durabatch-bench-ingest-'));
+  try {
+    const chunks = outputLines(dir, 'ingest', n);
+    const warmup = outputLines(dir, 'warmup', WARMUP_N);
+    const bytes = chunks.flat().reduce((s, l) => s + Buffer.byteLength(l) + 1, 0);
+    global.gc?.();
+    note(
+      `output lines made in ${((nowMs() - t0) / 1000).toFixed(1)} s: ${(bytes / 1e6).toFixed(0)} MB; rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB with them in memory`,
+    );
+    // What the process holds before any store work: the output lines themselves (in memory, see above).
+    figure('results_ingest.baseline_rss', process.memoryUsage().rss / 2 ** 20, 'MiB');
+    await benchStores(dir, chunks, warmup);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  figure('results_ingest.process_peak_rss', vmHwmMb() ?? NaN, 'MiB');
+}
+
+function storeOption(): 'file' | 'postgres' | undefined {
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--store');
+  if (at < 0) return undefined;
+  const value = args[at + 1];
+  if (value !== 'file' && value !== 'postgres') throw new Error(`--store takes file or postgres, got ${value}`);
+  return value;
+}
+
+async function benchStores(dir: string, chunks: string[][], warmup: string[][]): Promise<void> {
+  if (only !== 'postgres') await benchFile(dir, chunks, warmup);
+  if (only !== 'file') await benchPg(chunks, warmup);
+}
+
+async function benchFile(dir: string, chunks: string[][], warmup: string[][]): Promise<void> {
+  const fileStore = await FileJobStore.open(join(dir, 'store'));
+  await bench('file', fileStore, chunks, warmup);
+  await fileStore.close();
+}
+
+async function benchPg(chunks: string[][], warmup: string[][]): Promise<void> {
+  const db = await createTestDatabase();
+  try {
+    const store = await PgJobStore.open(db.url);
+    try {
+      await bench('postgres', store, chunks, warmup);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await db.drop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
