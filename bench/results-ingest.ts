@@ -7,10 +7,12 @@
  *   npm run bench -- results-ingest [--n 100000] [--rounds 3] [--store file|postgres]
  *
  * The output files are made by the emulator's own engine and line writer (bench/lib/output-lines.ts:
- * the real shape and size, ~5% invalid JSON or schema mismatches) and held in memory: the adapter here
- * only yields `parseOutputLine` of each line, in batches of a read's worth as the real ones do. HTTP
- * download and line splitting are left out on purpose, to isolate what durabatch adds: parse,
- * classify with zod, write outcomes to the store.
+ * the real shape and size, ~5% invalid JSON or schema mismatches) and held in memory as bytes: the
+ * adapter here hands each file, in 64 KiB reads as fetch's body gives them, to the OpenAI adapter's
+ * own reader (`parsedResults`: decode, split, parse, in the parse thread). Only the HTTP transfer is
+ * left out, to isolate what durabatch adds: read, classify with zod, write outcomes to the store.
+ * The file store runs a second time with the parse thread off (DURABATCH_PARSE_THREAD=off), for
+ * the ratio of the two in the same run.
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -22,7 +24,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createFetchResults, type FetchInput } from '../activities/fetch-results';
 import { DEFAULT_RETRY_ON, DEFAULT_TIMING, type ChunkResultSummary, type JobRef, type RequestsRef } from '../src/job';
 import type { ProviderRegistry } from '../src/providers';
-import { parseOutputLine } from '../src/providers/openai-lines';
+import { parsedResults } from '../src/providers/parsed-results';
 import type { ProviderAdapter, RawItemResult } from '../src/providers/types';
 import { FileJobStore, PgJobStore, type JobStore } from '../src/store';
 import { JobChecker } from '../src/validate-job';
@@ -38,13 +40,19 @@ const only = storeOption();
 /** OpenAI's per-batch maximum: the largest chunk a fetch ever reads. */
 const CHUNK = 50_000;
 const WARMUP_N = 5_000;
-/** Lines per read of a download: what one 64 KiB read of fetch's body holds of these output lines (~80). */
-const READ_LINES = 80;
+/** Bytes per read of a download: what fetch's body gives at a time. */
+const READ_BYTES = 64 * 1024;
 
 const meta = { provider: 'openai', model: MODEL, schemaName: 'User' };
 
-/** Output lines per chunk: made in a child process (bench/lib/output-lines.ts), read back here. */
-function outputLines(dir: string, prefix: string, count: number): string[][] {
+/** A job's output files, one per chunk, and the lines in each. */
+interface Output {
+  files: Buffer[];
+  sizes: number[];
+}
+
+/** Each chunk's output file: made in a child process (bench/lib/output-lines.ts), read back here. */
+function outputFiles(dir: string, prefix: string, count: number): Output {
   const res = spawnSync(
     process.execPath,
     ['--import', 'tsx', join(__dirname, 'lib', 'output-lines.ts'), dir, prefix, String(count), String(CHUNK)],
@@ -54,15 +62,24 @@ function outputLines(dir: string, prefix: string, count: number): string[][] {
     },
   );
   if (res.status !== 0) throw new Error(`output-lines.ts failed (exit ${res.status ?? res.signal})`);
-  const chunks: string[][] = [];
-  for (let k = 0; k * CHUNK < count; k++)
-    chunks.push(
-      readFileSync(join(dir, `${prefix}-c${k}.jsonl`), 'utf8')
-        .split('\n')
-        .filter(Boolean),
-    );
-  return chunks;
+  const files: Buffer[] = [];
+  for (let k = 0; k * CHUNK < count; k++) files.push(readFileSync(join(dir, `${prefix}-c${k}.jsonl`)));
+  return { files, sizes: files.map(lineCount) };
 }
+
+/** A file as a download's body: each read a buffer of its own, as a network read is. */
+function bodyOf(file: Buffer): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= file.length) return controller.close();
+      controller.enqueue(new Uint8Array(file.subarray(at, (at += READ_BYTES))));
+    },
+  });
+}
+
+/** Lines in a file (for the count check). */
+const lineCount = (file: Buffer) => file.toString('utf8').split('\n').filter(Boolean).length;
 
 /** As `start` writes a job: every request checked (shape, IDs, size in the provider's dialect) while it streams in. */
 async function writeJob(store: JobStore, jobId: string, count: number): Promise<RequestsRef> {
@@ -80,13 +97,10 @@ async function writeJob(store: JobStore, jobId: string, count: number): Promise<
 }
 
 /** Every chunk of a job through the real fetch activity, one after another as the workflow runs them; their summaries. */
-async function ingest(store: JobStore, jobId: string, source: RequestsRef, chunks: string[][]): Promise<ChunkResultSummary[]> {
+async function ingest(store: JobStore, jobId: string, source: RequestsRef, { files, sizes }: Output): Promise<ChunkResultSummary[]> {
   const adapter = {
-    // As the real adapters hand them on: a batch per read of the download (here, of READ_LINES lines).
-    async *results(batchId: string): AsyncIterable<RawItemResult[]> {
-      const lines = chunks[Number(batchId)]!;
-      for (let at = 0; at < lines.length; at += READ_LINES) yield lines.slice(at, at + READ_LINES).map(parseOutputLine);
-    },
+    // As the OpenAI adapter reads an output file once it is downloading.
+    results: (batchId: string): AsyncIterable<RawItemResult[]> => parsedResults(bodyOf(files[Number(batchId)]!), 'openai'),
   } as unknown as ProviderAdapter;
   const providers = { get: () => adapter } as unknown as ProviderRegistry;
   const fetchResults = createFetchResults({ providers, store, schemas: { User } });
@@ -101,9 +115,9 @@ async function ingest(store: JobStore, jobId: string, source: RequestsRef, chunk
     source,
   };
   const summaries: ChunkResultSummary[] = [];
-  for (let c = 0, offset = 0; c < chunks.length; offset += chunks[c]!.length, c++) {
+  for (let c = 0, offset = 0; c < files.length; offset += sizes[c]!, c++) {
     const input: FetchInput = {
-      chunk: { attempt: 1, index: c, offset, size: chunks[c]!.length },
+      chunk: { attempt: 1, index: c, offset, size: sizes[c]! },
       batchId: String(c),
       batchState: 'completed',
     };
@@ -112,7 +126,7 @@ async function ingest(store: JobStore, jobId: string, source: RequestsRef, chunk
   return summaries;
 }
 
-async function bench(label: string, store: JobStore, chunks: string[][], warmup: string[][]): Promise<void> {
+async function bench(label: string, store: JobStore, chunks: Output, warmup: Output): Promise<void> {
   // Warm-up on a small job: JIT, the store's first directories / prepared connections.
   const warm = await writeJob(store, `warmup-${label}`, WARMUP_N);
   await ingest(store, `warmup-${label}`, warm, warmup);
@@ -138,7 +152,7 @@ async function bench(label: string, store: JobStore, chunks: string[][], warmup:
   const ok = summaries.reduce((s, x) => s + x.succeeded, 0);
   const failed = summaries.reduce((s, x) => s + x.failed, 0);
   note(
-    `${label}: ${n.toLocaleString('en')} results in ${chunks.length} chunks, ${ok} ok + ${failed} failed; ` +
+    `${label}: ${n.toLocaleString('en')} results in ${chunks.files.length} chunks, ${ok} ok + ${failed} failed; ` +
       `write ${writeRates.map((r) => Math.round(r)).join(', ')} req/s; ingest ${ingestRates.map((r) => Math.round(r)).join(', ')} results/s`,
   );
   figure(`results_ingest.${label}.results_per_s`, median(ingestRates), 'results/s');
@@ -150,9 +164,9 @@ async function main(): Promise<void> {
   const t0 = nowMs();
   const dir = await mkdtemp(join(tmpdir(), 'durabatch-bench-ingest-'));
   try {
-    const chunks = outputLines(dir, 'ingest', n);
-    const warmup = outputLines(dir, 'warmup', WARMUP_N);
-    const bytes = chunks.flat().reduce((s, l) => s + Buffer.byteLength(l) + 1, 0);
+    const chunks = outputFiles(dir, 'ingest', n);
+    const warmup = outputFiles(dir, 'warmup', WARMUP_N);
+    const bytes = chunks.files.reduce((s, f) => s + f.length, 0);
     global.gc?.();
     note(
       `output lines made in ${((nowMs() - t0) / 1000).toFixed(1)} s: ${(bytes / 1e6).toFixed(0)} MB; rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB with them in memory`,
@@ -175,18 +189,22 @@ function storeOption(): 'file' | 'postgres' | undefined {
   return value;
 }
 
-async function benchStores(dir: string, chunks: string[][], warmup: string[][]): Promise<void> {
+async function benchStores(dir: string, chunks: Output, warmup: Output): Promise<void> {
   if (only !== 'postgres') await benchFile(dir, chunks, warmup);
   if (only !== 'file') await benchPg(chunks, warmup);
 }
 
-async function benchFile(dir: string, chunks: string[][], warmup: string[][]): Promise<void> {
+async function benchFile(dir: string, chunks: Output, warmup: Output): Promise<void> {
   const fileStore = await FileJobStore.open(join(dir, 'store'));
   await bench('file', fileStore, chunks, warmup);
+  // The same without the parse thread: what it adds, in this run.
+  process.env.DURABATCH_PARSE_THREAD = 'off';
+  await bench('file_parse_inline', fileStore, chunks, warmup);
+  delete process.env.DURABATCH_PARSE_THREAD;
   await fileStore.close();
 }
 
-async function benchPg(chunks: string[][], warmup: string[][]): Promise<void> {
+async function benchPg(chunks: Output, warmup: Output): Promise<void> {
   const db = await createTestDatabase();
   try {
     const store = await PgJobStore.open(db.url);

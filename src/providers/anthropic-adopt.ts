@@ -6,9 +6,7 @@ import { ForeignBatchError } from './errors';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import type { PreparedRequest } from '../types';
-import { resultLineBatches } from './anthropic-lines';
-import { readBatch } from './body-lines';
-import { readResultLine } from './anthropic-results';
+import { resultBatches } from './anthropic-lines';
 import { batchTotal } from './anthropic-status';
 import { ListingWindow } from './listing-window';
 import type { RawItemResult } from './types';
@@ -50,12 +48,10 @@ export interface OrphanSearch {
 
 /**
  * The lines of a batch's results, read (anthropic-results.ts), a batch per read of the download: a
- * line too broken to name its item is dropped here, after `onLine`; it can neither prove nor
+ * line too broken to name its item is dropped there, after `onLine`; it can neither prove nor
  * disprove whose batch this is.
  */
-async function* readLineBatches(client: Anthropic, batchId: string, signal?: AbortSignal, onLine?: () => void): AsyncIterable<RawItemResult[]> {
-  for await (const texts of resultLineBatches(client, batchId, signal, onLine)) yield readBatch(texts, readResultLine);
-}
+const readLineBatches = resultBatches;
 
 /** True when the ended batch's results contain the sentinel: a complete scan, nothing kept. */
 export async function holdsSentinel(client: Anthropic, batchId: string, sentinel: string, signal?: AbortSignal): Promise<boolean> {

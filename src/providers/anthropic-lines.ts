@@ -7,9 +7,15 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { AnthropicError } from '@anthropic-ai/sdk';
-import { bodyLineBatches } from './body-lines';
+import { parsedResults } from './parsed-results';
+import type { RawItemResult } from './types';
 
-export async function* resultLineBatches(client: Anthropic, batchId: string, signal?: AbortSignal, onLine?: () => void): AsyncIterable<string[]> {
+export async function* resultBatches(
+  client: Anthropic,
+  batchId: string,
+  signal?: AbortSignal,
+  onLine?: () => void,
+): AsyncIterable<RawItemResult[]> {
   const batch = await client.messages.batches.retrieve(batchId, {}, { signal });
   if (!batch.results_url) {
     throw new AnthropicError(`Anthropic batch ${batchId} has no results_url (${batch.processing_status}); has it finished processing?`);
@@ -17,5 +23,5 @@ export async function* resultLineBatches(client: Anthropic, batchId: string, sig
   // asResponse(): the body as it came, unparsed; a non-2xx answer still throws the SDK's APIError.
   const response = await client.get(batch.results_url, { headers: { Accept: 'application/binary' }, signal }).asResponse();
   if (!response.body) throw new AnthropicError(`Anthropic returned no body for the results of batch ${batchId}`);
-  yield* bodyLineBatches(response.body, onLine);
+  yield* parsedResults(response.body, 'anthropic', onLine);
 }

@@ -99,15 +99,14 @@ export function decodeItem(customId: string, item: { response?: unknown; error?:
 
 /**
  * One line of a responses file: its item's answer, the item's `invalid_json` for a line too broken
- * to parse that still shows its key, or undefined for a line that names none of `ids`.
+ * to parse that still shows its key, or undefined for a line that names no item.
  */
-export function readFileLine(line: string, ids: ReadonlySet<string>): RawItemResult | undefined {
+export function readResponsesLine(line: string): RawItemResult | undefined {
   let item: { key?: unknown; response?: unknown; error?: unknown };
   try {
     item = JSON.parse(line) as typeof item;
   } catch (err) {
-    const broken = malformedLine(line, 'key', err);
-    return broken && ids.has(broken.customId) ? broken : undefined;
+    return malformedLine(line, 'key', err);
   }
-  return typeof item.key === 'string' && ids.has(item.key) ? decodeItem(item.key, item) : undefined;
+  return typeof item.key === 'string' ? decodeItem(item.key, item) : undefined;
 }

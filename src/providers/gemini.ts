@@ -20,12 +20,12 @@
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ApiError, type BatchJob } from './gemini-sdk';
 import { isTerminalBatchState } from '../types';
-import { bodyLineBatches, readBatch } from './body-lines';
+import { parsedResults } from './parsed-results';
 import { createOnce } from './create-once';
 import { GeminiClient } from './gemini-client';
 import { ListingWindow } from './listing-window';
 import { generationConfig, inputLine, toInlinedRequest, type ChunkShape } from './gemini-request';
-import { decodeItem, readFileLine } from './gemini-results';
+import { decodeItem } from './gemini-results';
 import { jsonlParts } from './jsonl-blob';
 import { toBatchState, toProviderStatus } from './gemini-status';
 import { SubmitMemory } from './submit-memory';
@@ -141,9 +141,9 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
     return { batchId: job.name, reused: false };
   }
 
-  async function* lineBatches(fileName: string, onLine?: () => void, signal?: AbortSignal): AsyncIterable<string[]> {
+  async function* fileResults(fileName: string, onLine?: () => void, signal?: AbortSignal): AsyncIterable<RawItemResult[]> {
     const body = await ai.download(fileName, signal);
-    yield* bodyLineBatches(body as NodeReadableStream, onLine);
+    yield* parsedResults(body as NodeReadableStream<Uint8Array>, 'gemini', onLine);
   }
 
   return {
@@ -202,9 +202,10 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
         }
         if (out.length) yield out;
       } else if (job.dest?.fileName) {
-        for await (const lines of lineBatches(job.dest.fileName, chunk.onLine, chunk.signal)) {
-          const out = readBatch(lines, (line) => readFileLine(line, ids));
-          if (out.length) yield out;
+        for await (const results of fileResults(job.dest.fileName, chunk.onLine, chunk.signal)) {
+          // A line of an item not in this chunk is none of its business.
+          const ours = results.filter((r) => ids.has(r.customId));
+          if (ours.length) yield ours;
         }
       }
     },

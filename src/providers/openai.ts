@@ -1,10 +1,10 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError, toStreamingFile } from 'openai';
 import type { BatchState } from '../types';
-import { bodyLineBatches, readBatch } from './body-lines';
+import { parsedResults } from './parsed-results';
 import { createOnce, retryAfterFromHeaders } from './create-once';
 import { ListingWindow } from './listing-window';
 import { streamedJsonl } from './jsonl-blob';
-import { inputLine, readOutputLine, sharedBody, type ChunkShape } from './openai-lines';
+import { inputLine, sharedBody, type ChunkShape } from './openai-lines';
 import { SubmitMemory } from './submit-memory';
 import type {
   ChunkSpec,
@@ -110,10 +110,10 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
     return { batchId: batch.id, reused: false };
   }
 
-  async function* lineBatches(fileId: string, onLine?: () => void, signal?: AbortSignal): AsyncIterable<string[]> {
+  async function* fileResults(fileId: string, onLine?: () => void, signal?: AbortSignal): AsyncIterable<RawItemResult[]> {
     const response = await client.files.content(fileId, { signal });
     if (!response.body) return;
-    yield* bodyLineBatches(response.body, onLine);
+    yield* parsedResults(response.body, 'openai', onLine);
   }
 
   return {
@@ -162,10 +162,7 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
       // The error file matters as much as the output file: items there are failures to account for.
       for (const fileId of [batch.output_file_id, batch.error_file_id]) {
         if (!fileId) continue;
-        for await (const lines of lineBatches(fileId, chunk.onLine, chunk.signal)) {
-          const results = readBatch(lines, readOutputLine);
-          if (results.length) yield results;
-        }
+        yield* fileResults(fileId, chunk.onLine, chunk.signal);
       }
     },
   };

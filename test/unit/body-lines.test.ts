@@ -53,7 +53,10 @@ describe('bodyLineBatches', () => {
     // The stream may join pieces that arrive together into one read, never split one into lines apart.
     const sizes = await readsOf([enc('a\nb\nc\n'), enc('d\ne'), enc('f\n'), enc('\n\n')]);
     assert.ok(sizes.length <= 3, `at most one batch per piece that ends a non-blank line, got ${sizes.join(', ')}`);
-    assert.equal(sizes.reduce((a, b) => a + b, 0), 5); // a, b, c, d, ef
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      5,
+    ); // a, b, c, d, ef
   });
 
   it('counts every line read, blank ones too (the progress the fetch heartbeats on)', async () => {

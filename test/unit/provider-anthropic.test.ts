@@ -409,7 +409,8 @@ describe('Anthropic adapter: verified results', () => {
     await settle(adapter, created.id);
     for (const maxHeld of [10, 1]) {
       const ids: string[] = [];
-      for await (const lines of verifiedResults(client, created.id, requests, sentinelId('t'), maxHeld)) ids.push(...lines.map((l) => l.customId));
+      for await (const lines of verifiedResults(client, created.id, requests, sentinelId('t'), maxHeld))
+        ids.push(...lines.map((l) => l.customId));
       assert.deepEqual(ids, ['v1', 'v2', 'v3'], `maxHeld ${maxHeld}: each item once, no sentinel`);
     }
     const ids: string[] = [];
