@@ -71,10 +71,14 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
 
   /** Without SDK retries: only 429/529 (refused, nothing created) are tried again (create-once.ts). */
   function createBatch(requests: BatchCreateParams.Request[], signal?: AbortSignal): Promise<MessageBatch> {
-    return createOnce(() => client.messages.batches.create({ requests }, { maxRetries: 0, signal }), {
-      refused: (err) => err instanceof APIError && (err.status === 429 || err.status === 529),
-      retryAfterMs: (err) => retryAfterFromHeaders((err as APIError).headers),
-    });
+    return createOnce(
+      () => client.messages.batches.create({ requests }, { maxRetries: 0, signal }),
+      {
+        refused: (err) => err instanceof APIError && (err.status === 429 || err.status === 529),
+        retryAfterMs: (err) => retryAfterFromHeaders((err as APIError).headers),
+      },
+      signal,
+    );
   }
 
   async function submitOnce(chunk: ChunkSpec, ctx: SubmitContext): Promise<SubmitResult> {

@@ -5,7 +5,7 @@
  * refusal at the door (429, Anthropic's 529), which guarantees nothing was created, is tried again
  * here; anything else surfaces, and the activity's retry looks for the batch by its tag first.
  */
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** Tries, the first included; longer backoff is the activity retry's job. */
 const ATTEMPTS = 3;
@@ -18,14 +18,22 @@ export interface RefusalPolicy {
   retryAfterMs?(err: unknown): number | undefined;
 }
 
-export async function createOnce<T>(create: () => Promise<T>, policy: RefusalPolicy): Promise<T> {
+/**
+ * `create`, tried again after a refusal. `signal` (the activity's) also ends a wait between tries:
+ * a cancelled submit stops at once with the signal's reason rather than after the wait (up to 5 s).
+ */
+export async function createOnce<T>(create: () => Promise<T>, policy: RefusalPolicy, signal?: AbortSignal): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await create();
     } catch (err) {
       if (!policy.refused(err) || attempt >= ATTEMPTS) throw err;
       const wait = policy.retryAfterMs?.(err) ?? 500 * 2 ** (attempt - 1);
-      await sleep(Math.min(wait, MAX_WAIT_MS));
+      try {
+        await delay(Math.min(wait, MAX_WAIT_MS), undefined, { signal });
+      } catch (abort) {
+        throw signal?.aborted ? signal.reason : abort;
+      }
     }
   }
 }

@@ -109,6 +109,7 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
           config: { displayName: chunk.tag, httpOptions: { retryOptions: { attempts: 1 } }, ...abortable(signal) },
         }),
       { refused: (err) => err instanceof ApiError && err.status === 429 },
+      signal,
     );
   }
 

@@ -90,6 +90,7 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
           { signal: ctx.signal },
         ),
       { refused: transientUploadError, retryAfterMs: (err) => retryAfterFromHeaders((err as APIError).headers) },
+      ctx.signal,
     );
     const batch = await createOnce(
       () =>
@@ -106,6 +107,7 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
         refused: (err) => err instanceof APIError && err.status === 429,
         retryAfterMs: (err) => retryAfterFromHeaders((err as APIError).headers),
       },
+      ctx.signal,
     );
     return { batchId: batch.id, reused: false };
   }

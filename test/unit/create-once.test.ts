@@ -44,6 +44,28 @@ describe('createOnce', () => {
     assert.equal(calls, 1, 'a 5xx may have created the batch: never tried blindly again');
   });
 
+  it("a cancel during the wait between tries ends it at once, with the signal's reason, and tries no more", async () => {
+    let calls = 0;
+    const refusal = Object.assign(new Error('429'), { status: 429 });
+    const cancel = new AbortController();
+    const reason = new Error('the submit was cancelled');
+    const started = Date.now();
+    setTimeout(() => cancel.abort(reason), 50);
+    await assert.rejects(
+      createOnce(
+        async () => {
+          calls += 1;
+          throw refusal;
+        },
+        { refused: () => true, retryAfterMs: () => 60_000 },
+        cancel.signal,
+      ),
+      reason,
+    );
+    assert.equal(calls, 1);
+    assert.ok(Date.now() - started < 2_000, `ended ${Date.now() - started} ms after the start, not after the 5 s wait`);
+  });
+
   it('reads retry-after-ms, then retry-after in seconds', () => {
     assert.equal(retryAfterFromHeaders(new Headers({ 'retry-after-ms': '250', 'retry-after': '9' })), 250);
     assert.equal(retryAfterFromHeaders(new Headers({ 'retry-after': '2' })), 2000);
