@@ -117,7 +117,7 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
 
     async submit(chunk, ctx) {
       // The proof travels with every answer, a batch remembered in this process included.
-      return { ...(await memory.run(chunk.tag, () => submitOnce(chunk, ctx))), proof: sentinelId(chunk.tag) };
+      return { ...(await memory.run(chunk.tag, () => submitOnce(chunk, ctx), ctx.signal)), proof: sentinelId(chunk.tag) };
     },
 
     findSubmission(chunk, ctx) {

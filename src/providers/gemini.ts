@@ -160,7 +160,7 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
     requestSize,
 
     submit(chunk, ctx) {
-      return memory.run(chunk.tag, () => submitOnce(chunk, ctx));
+      return memory.run(chunk.tag, () => submitOnce(chunk, ctx), ctx.signal);
     },
 
     findSubmission(chunk, ctx) {

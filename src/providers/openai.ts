@@ -134,7 +134,7 @@ export function createOpenAIAdapter(endpoint: ProviderEndpoint): ProviderAdapter
     },
 
     submit(chunk, ctx) {
-      return memory.run(chunk.tag, () => submitOnce(chunk, ctx));
+      return memory.run(chunk.tag, () => submitOnce(chunk, ctx), ctx.signal);
     },
 
     findSubmission(chunk, ctx) {

@@ -17,12 +17,16 @@ export class SubmitMemory {
   private readonly done = new Map<string, string>();
   private readonly owners = new Map<string, string>();
 
-  /** Runs `submit` once per tag at a time; a concurrent or later call for the same tag adopts its batch. */
-  async run(tag: string, submit: () => Promise<SubmitResult>): Promise<SubmitResult> {
+  /**
+   * Runs `submit` once per tag at a time; a concurrent or later call for the same tag adopts its
+   * batch. A call that waits for another's submission stops waiting when its own `signal` aborts
+   * (its activity was cancelled), with the signal's reason; the submission it waited for goes on.
+   */
+  async run(tag: string, submit: () => Promise<SubmitResult>, signal?: AbortSignal): Promise<SubmitResult> {
     const known = this.done.get(tag);
     if (known) return { batchId: known, reused: true };
     const pending = this.running.get(tag);
-    if (pending) return { batchId: (await pending).batchId, reused: true };
+    if (pending) return { batchId: (await untilAborted(pending, signal)).batchId, reused: true };
     const attempt = submit();
     this.running.set(tag, attempt);
     try {
@@ -56,4 +60,15 @@ export class SubmitMemory {
       this.owners.delete(oldestId);
     }
   }
+}
+
+/** `work`, or the signal's reason as soon as it aborts (work itself is left to finish). */
+function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
