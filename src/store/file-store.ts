@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { flattenBatches } from './flatten-batches';
@@ -13,12 +13,16 @@ import type { JobMeta, JobStore, OutcomeWriter, RequestSetInfo, RequestWriter, S
  *
  *   <root>/store.json                         the store's identity
  *   <root>/jobs/<job>/sets/<set>/items.jsonl  the requests, one `{i, id, m}` line each, + items.index.json
- *   <root>/jobs/<job>/attempts/a<k>.jsonl     attempt k's items (k > 1), copied from the requests, + index
+ *   <root>/jobs/<job>/sets/<set>/items.ids.jsonl the same lines without `m`, + items.ids.index.json
+ *   <root>/jobs/<job>/attempts/a<k>.jsonl     attempt k's items (k > 1), copied from the requests, + index, + ids
  *   <root>/jobs/<job>/outcomes/a<k>-c<c>.jsonl one chunk's outcomes
  *
  * Every file is written under a temporary name and renamed, so a reader never sees half of one and
  * a rewrite replaces it whole. Item files carry a sparse index (the byte offset of every
- * INDEX_EVERY-th line), so a chunk's range is read by seeking, not by reading the job.
+ * INDEX_EVERY-th line), so a chunk's range is read by seeking, not by reading the job. Beside each
+ * item file, its IDs alone: a fetch needs a chunk's 50,000 IDs, not its messages, and reading them
+ * out of the item lines meant decoding every message (about 1.4 µs per result). Item files written
+ * before the IDs files existed are read for their IDs as before.
  */
 const INDEX_EVERY = 1024;
 const OUTCOME_FILE = /^a(\d+)-c(\d+)\.jsonl$/;
@@ -54,7 +58,7 @@ export class FileJobStore implements JobStore {
   async openRequestWriter(jobId: string): Promise<RequestWriter> {
     const staging = this.jobDir(jobId, `.staging-${randomUUID()}`);
     await mkdir(staging, { recursive: true });
-    const items = await IndexedLineWriter.create(join(staging, 'items'));
+    const items = await ItemFiles.create(join(staging, 'items'));
     const setsDir = this.jobDir(jobId, 'sets');
     return {
       write: (requests) => items.write(requests.map((r) => JSON.stringify({ i: r.idx, id: r.customId, m: r.messages } satisfies ItemLine))),
@@ -104,7 +108,7 @@ export class FileJobStore implements JobStore {
     const dir = this.jobDir(jobId, 'attempts');
     await mkdir(dir, { recursive: true });
     const tmp = join(dir, `.a${attempt}-${randomUUID()}`);
-    const out = await IndexedLineWriter.create(tmp);
+    const out = await ItemFiles.create(tmp);
     try {
       const lines: string[] = [];
       for await (const line of readIndexedLines(this.setFile(jobId, set, 'items'), wanted)) {
@@ -113,12 +117,11 @@ export class FileJobStore implements JobStore {
       }
       await out.write(lines);
       await out.finish();
-      await rename(`${tmp}.index.json`, join(dir, `a${attempt}.index.json`));
-      await rename(`${tmp}.jsonl`, join(dir, `a${attempt}.jsonl`));
+      // The IDs first: a reader that finds the item file finds its IDs beside it.
+      for (const file of ItemFiles.files) await rename(`${tmp}${file}`, join(dir, `a${attempt}${file}`));
     } finally {
       await out.finish().catch(() => undefined);
-      await rm(`${tmp}.jsonl`, { force: true });
-      await rm(`${tmp}.index.json`, { force: true });
+      for (const file of ItemFiles.files) await rm(`${tmp}${file}`, { force: true });
     }
     return wanted.length;
   }
@@ -150,7 +153,8 @@ export class FileJobStore implements JobStore {
     count: number,
   ): AsyncGenerator<Array<Pick<StoredRequest, 'idx' | 'customId'>>> {
     const base = attempt === 1 ? this.setFile(jobId, set, 'items') : this.jobDir(jobId, 'attempts', `a${attempt}`);
-    for await (const lines of readLineRangeBatches(base, from, count)) yield lines.map(idsOf);
+    const ids = (await exists(`${base}${IDS}.index.json`)) ? `${base}${IDS}` : base;
+    for await (const lines of readLineRangeBatches(ids, from, count)) yield lines.map(idsOf);
   }
 
   // ── outcomes ───────────────────────────────────────────────────────────────────────────────
@@ -252,10 +256,9 @@ function outcomeLines(outcomes: StoredOutcome[]): string {
   return text;
 }
 
-/** Lines are written as {"i":…,"id":…,"m":[…]}: the part before "m" is a whole object once closed. */
+/** The IDs of an item line or an IDs line (`idsLine`): the part before "m" is a whole object once closed. */
 function idsOf(line: string): Pick<StoredRequest, 'idx' | 'customId'> {
-  const cut = line.indexOf(',"m":');
-  const head = JSON.parse(cut > 0 ? `${line.slice(0, cut)}}` : line) as Omit<ItemLine, 'm'>;
+  const head = JSON.parse(idsLine(line)) as Omit<ItemLine, 'm'>;
   return { idx: head.i, customId: head.id };
 }
 
@@ -281,6 +284,44 @@ function ifMissing<T>(value: T): (err: NodeJS.ErrnoException) => T {
     if (err.code === 'ENOENT') return value;
     throw err;
   };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, ifMissing(false));
+}
+
+/** Where an item file's IDs are: `<base>.ids.jsonl`, `<base>.ids.index.json`. */
+const IDS = '.ids';
+
+/** An item file and its IDs file, written line for line together (same line numbers, own offsets). */
+class ItemFiles {
+  /** What `create(base)` makes, after `base`: the IDs files first (see prepareAttempt). */
+  static readonly files = [`${IDS}.index.json`, `${IDS}.jsonl`, '.index.json', '.jsonl'];
+
+  private constructor(
+    private readonly items: IndexedLineWriter,
+    private readonly ids: IndexedLineWriter,
+  ) {}
+
+  static async create(base: string): Promise<ItemFiles> {
+    return new ItemFiles(await IndexedLineWriter.create(base), await IndexedLineWriter.create(`${base}${IDS}`));
+  }
+
+  /** Item lines (`{i, id, m}`); their IDs lines are the same up to `m`. */
+  async write(lines: string[]): Promise<void> {
+    await this.items.write(lines);
+    await this.ids.write(lines.map(idsLine));
+  }
+
+  async finish(): Promise<void> {
+    await Promise.all([this.items.finish(), this.ids.finish()]);
+  }
+}
+
+/** `{"i":…,"id":…}` of an item line `{"i":…,"id":…,"m":[…]}`: its text up to "m", closed. */
+function idsLine(line: string): string {
+  const cut = line.indexOf(',"m":');
+  return cut > 0 ? `${line.slice(0, cut)}}` : line;
 }
 
 /** `<base>.jsonl` with `<base>.index.json`: the byte offset of line 0, INDEX_EVERY, 2·INDEX_EVERY, ... */

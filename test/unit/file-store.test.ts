@@ -97,6 +97,36 @@ describe('FileJobStore: requests, attempts, outcomes', () => {
     );
   });
 
+  it("reads a chunk's IDs from the IDs file beside the items, and from the items of a store written before there was one", async () => {
+    const store = await FileJobStore.open(join(dir, 'ids'));
+    const requests = Array.from({ length: 2500 }, (_, i) => ({ ...req(i), customId: i % 7 ? `r-${i}` : `q"u\\o\n,"m":-${i}` }));
+    const { source } = await storeWithRequests('job', requests, store);
+    const setDir = join(dir, 'ids', 'jobs', 'job', 'sets', source.set);
+    assert.deepEqual((await readdir(setDir)).sort(), [
+      'items.ids.index.json',
+      'items.ids.jsonl',
+      'items.index.json',
+      'items.jsonl',
+      'set.json',
+    ]);
+    const want = requests.slice(1020, 2100).map((r, k) => ({ idx: 1020 + k, customId: r.customId }));
+    assert.deepEqual(await collect(store.readAttemptIds('job', source.set, 1, 1020, 1080)), want);
+    // Made by a version without IDs files: the same IDs, out of the item lines.
+    await rm(join(setDir, 'items.ids.index.json'));
+    await rm(join(setDir, 'items.ids.jsonl'));
+    assert.deepEqual(await collect(store.readAttemptIds('job', source.set, 1, 1020, 1080)), want);
+    // Attempt 2, prepared from it, has IDs files of its own again.
+    const w = await store.openOutcomeWriter('job', 1, 0);
+    await w.write(requests.map((r, i) => (i % 3 ? ok(i, 1) : { ...failed(i, 1, true), customId: r.customId })));
+    await w.commit();
+    assert.equal(await store.prepareAttempt('job', source.set, 2), 834);
+    assert.ok((await readdir(join(dir, 'ids', 'jobs', 'job', 'attempts'))).includes('a2.ids.jsonl'));
+    assert.deepEqual(
+      await collect(store.readAttemptIds('job', source.set, 2, 500, 3)),
+      [1500, 1503, 1506].map((i) => ({ idx: i, customId: requests[i]!.customId })),
+    );
+  });
+
   it('an aborted request writer leaves nothing; the same requests twice are one set', async () => {
     const store = await FileJobStore.open(join(dir, 'sets'));
     const writer = await store.openRequestWriter('j');
