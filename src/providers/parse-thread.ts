@@ -31,6 +31,11 @@ interface Download {
 }
 
 const downloads = new Map<number, Download>();
+/**
+ * Downloads that failed here, until the main thread closes them: the reads it had already sent
+ * ahead are dropped unread (it stops at the error reply and wants no more).
+ */
+const failed = new Set<number>();
 
 function downloadOf(stream: number, format: ResultFormat): Download {
   let d = downloads.get(stream);
@@ -54,8 +59,10 @@ function readLines(d: Download, lines: string[]): RawItemResult[] {
 function handle(req: ParseRequest): ParseReply | undefined {
   if ('close' in req) {
     downloads.delete(req.stream);
+    failed.delete(req.stream);
     return undefined;
   }
+  if (failed.has(req.stream)) return undefined;
   const d = downloadOf(req.stream, req.format);
   try {
     let lines: string[];
@@ -67,6 +74,7 @@ function handle(req: ParseRequest): ParseReply | undefined {
     return { stream: req.stream, lines: lines.length, results: readLines(d, lines) };
   } catch (err) {
     downloads.delete(req.stream);
+    failed.add(req.stream);
     return { stream: req.stream, error: err instanceof Error ? err.message : String(err) };
   }
 }

@@ -95,6 +95,12 @@ describe('parsedResults', () => {
     });
   }
 
+  it('after a download fails in the thread, the reads sent ahead for it are dropped and the next download reads whole', async () => {
+    const rest = Array.from({ length: 5_000 }, (_, i) => ok(`r${i}`, '{}')).join('\n');
+    await assert.rejects(collect(parsedResults(bodyOf(`null\n${rest}`, 1024), 'openai')), /null/);
+    assert.equal((await collect(parsedResults(bodyOf(rest, 1024), 'openai'))).length, 5_000);
+  });
+
   it('reads several downloads at once through the one thread, each in its own order', async () => {
     const files = Array.from({ length: 4 }, (_, f) => Array.from({ length: 3_000 }, (_, i) => ok(`f${f}-${i}`, '{}')).join('\n'));
     const results = await Promise.all(files.map((text) => collect(parsedResults(bodyOf(text, 4096), 'openai'))));
