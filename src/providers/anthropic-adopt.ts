@@ -46,16 +46,9 @@ export interface OrphanSearch {
   signal?: AbortSignal;
 }
 
-/**
- * The lines of a batch's results, read (anthropic-results.ts), a batch per read of the download: a
- * line too broken to name its item is dropped there, after `onLine`; it can neither prove nor
- * disprove whose batch this is.
- */
-const readLineBatches = resultBatches;
-
 /** True when the ended batch's results contain the sentinel: a complete scan, nothing kept. */
 export async function holdsSentinel(client: Anthropic, batchId: string, sentinel: string, signal?: AbortSignal): Promise<boolean> {
-  for await (const lines of readLineBatches(client, batchId, signal)) if (lines.some((line) => line.customId === sentinel)) return true;
+  for await (const lines of resultBatches(client, batchId, signal)) if (lines.some((line) => line.customId === sentinel)) return true;
   return false;
 }
 
@@ -110,7 +103,7 @@ export async function* verifiedResults(
   let mode: 'holding' | 'streaming' | 'scanning' = 'holding';
   let held: RawItemResult[] = [];
   let scanFound = false;
-  reading: for await (const lines of readLineBatches(client, batchId, signal, onLine)) {
+  reading: for await (const lines of resultBatches(client, batchId, signal, onLine)) {
     // What this read releases: the held lines once the sentinel shows up, then every line of ours.
     let out: RawItemResult[] = [];
     for (const line of lines) {
@@ -136,7 +129,7 @@ export async function* verifiedResults(
   }
   if (mode === 'streaming') return;
   if (!scanFound) throw new AnthropicBatchMismatchError(batchId, 'its results lack the sentinel request');
-  for await (const lines of readLineBatches(client, batchId, signal, onLine)) {
+  for await (const lines of resultBatches(client, batchId, signal, onLine)) {
     const out: RawItemResult[] = [];
     for (const line of lines) {
       if (line.customId === sentinel) continue;

@@ -1,9 +1,11 @@
 /**
- * The raw text lines of an Anthropic batch's results file. The SDK's `messages.batches.results()`
- * JSON-parses every line itself and its stream dies on the first broken one, so one bad line would
- * fail the whole fetch (retried until the deadline). This makes the same two calls through the
- * SDK's own client (key, base URL, version header, retries and errors unchanged) and leaves each
- * line's reading to anthropic-results.ts.
+ * An Anthropic batch's results file, read a batch per read of the download. The SDK's
+ * `messages.batches.results()` JSON-parses every line itself and its stream dies on the first
+ * broken one, so one bad line would fail the whole fetch (retried until the deadline). This makes
+ * the same two calls through the SDK's own client (key, base URL, version header, retries and
+ * errors unchanged) and leaves each line's reading to anthropic-results.ts (through
+ * parsedResults): a line too broken to name its item is dropped there, after `onLine`; it can
+ * neither prove nor disprove whose batch this is.
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { AnthropicError } from '@anthropic-ai/sdk';

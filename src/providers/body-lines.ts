@@ -28,13 +28,3 @@ export async function* bodyLineBatches(
     input.destroy();
   }
 }
-
-/** Each item of a batch through `read`, the items it gives back (`undefined`: dropped). */
-export function readBatch<T>(lines: readonly string[], read: (line: string) => T | undefined): T[] {
-  const out: T[] = [];
-  for (const line of lines) {
-    const item = read(line);
-    if (item !== undefined) out.push(item);
-  }
-  return out;
-}

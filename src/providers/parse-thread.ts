@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { LineSplitter } from '../store/line-batches';
-import { RESULT_READERS, type ResultFormat } from './result-readers';
+import { readLines, type ResultFormat } from './result-readers';
 import type { RawItemResult } from './types';
 
 /** Main thread -> here: a download's next bytes, its end, or its abandonment (no reply). */
@@ -25,9 +25,9 @@ export type ParseRequest =
 export type ParseReply = { stream: number; lines: number; results: RawItemResult[] } | { stream: number; error: string };
 
 interface Download {
+  format: ResultFormat;
   decoder: TextDecoder;
   splitter: LineSplitter;
-  read: (line: string) => RawItemResult | undefined;
 }
 
 const downloads = new Map<number, Download>();
@@ -40,20 +40,10 @@ const failed = new Set<number>();
 function downloadOf(stream: number, format: ResultFormat): Download {
   let d = downloads.get(stream);
   if (!d) {
-    d = { decoder: new TextDecoder('utf-8'), splitter: new LineSplitter(), read: RESULT_READERS[format] };
+    d = { format, decoder: new TextDecoder('utf-8'), splitter: new LineSplitter() };
     downloads.set(stream, d);
   }
   return d;
-}
-
-function readLines(d: Download, lines: string[]): RawItemResult[] {
-  const results: RawItemResult[] = [];
-  for (const line of lines) {
-    if (!line.trim()) continue;
-    const result = d.read(line);
-    if (result) results.push(result);
-  }
-  return results;
 }
 
 function handle(req: ParseRequest): ParseReply | undefined {
@@ -71,7 +61,7 @@ function handle(req: ParseRequest): ParseReply | undefined {
       lines.push(...d.splitter.end());
       downloads.delete(req.stream);
     } else lines = d.splitter.push(d.decoder.decode(req.bytes, { stream: true }));
-    return { stream: req.stream, lines: lines.length, results: readLines(d, lines) };
+    return { stream: req.stream, lines: lines.length, results: readLines(lines, d.format) };
   } catch (err) {
     downloads.delete(req.stream);
     failed.add(req.stream);

@@ -7,30 +7,29 @@
  * per read. With one core, or DURABATCH_PARSE_THREAD=off, the same readers run inline.
  *
  * One thread per process, started on first use, shared by every fetch in it, and keeping the
- * process alive only while it reads a download. If it dies, every download it was reading fails (the fetch is retried) and
- * the next download starts a new one.
+ * process alive only while it reads a download. If it dies, every download it was reading fails
+ * (the fetch is retried) and the next download starts a new one.
  */
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Worker } from 'node:worker_threads';
-import { bodyLineBatches, readBatch } from './body-lines';
+import { bodyLineBatches } from './body-lines';
 import type { ParseReply, ParseRequest } from './parse-thread';
-import { RESULT_READERS, type ResultFormat } from './result-readers';
+import { readLines, type ResultFormat } from './result-readers';
 import type { RawItemResult } from './types';
 
 /** Reads handed to the thread before waiting for the first of their replies: it stays busy, and at most this many reads wait in memory. */
 const AHEAD = 8;
 
-export type Body = ReadableStream<Uint8Array> | NodeReadableStream<Uint8Array>;
+type Body = ReadableStream<Uint8Array> | NodeReadableStream<Uint8Array>;
 
 /** The non-blank lines of `body` read as `format`, a batch per read; `onLine` once per line read (blank ones too). */
 export async function* parsedResults(body: Body, format: ResultFormat, onLine?: () => void): AsyncGenerator<RawItemResult[]> {
   const thread = parseThread();
   if (!thread) {
-    const read = RESULT_READERS[format];
     for await (const lines of bodyLineBatches(body, onLine)) {
-      const results = readBatch(lines, read);
+      const results = readLines(lines, format);
       if (results.length) yield results;
     }
     return;

@@ -15,3 +15,15 @@ export const RESULT_READERS: Record<ResultFormat, (line: string) => RawItemResul
   anthropic: readResultLine,
   gemini: readResponsesLine,
 };
+
+/** The results of a batch of lines read as `format`: blank lines, and lines that name no item, give none. */
+export function readLines(lines: readonly string[], format: ResultFormat): RawItemResult[] {
+  const read = RESULT_READERS[format];
+  const results: RawItemResult[] = [];
+  for (const line of lines) {
+    if (!line.trim()) continue;
+    const result = read(line);
+    if (result) results.push(result);
+  }
+  return results;
+}

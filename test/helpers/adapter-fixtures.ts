@@ -1,4 +1,5 @@
 /** Shared fixtures for the provider-adapter and emulator unit tests. */
+import assert from 'node:assert/strict';
 import type { ChunkSpec, ProviderAdapter, ProviderBatchStatus, RawItemResult } from '../../src/providers/types';
 import type { PreparedRequest } from '../../src/types';
 
@@ -37,6 +38,16 @@ export async function settle(adapter: ProviderAdapter, batchId: string): Promise
 export async function collect(batches: AsyncIterable<RawItemResult[]>): Promise<RawItemResult[]> {
   const out: RawItemResult[] = [];
   for await (const batch of batches) out.push(...batch);
+  return out;
+}
+
+/** The items of every batch, in order; an empty batch is a defect (a wasted await for every layer above). */
+export async function joinBatches<T>(batches: AsyncIterable<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const batch of batches) {
+    assert.notEqual(batch.length, 0, 'no empty batch');
+    out.push(...batch);
+  }
   return out;
 }
 

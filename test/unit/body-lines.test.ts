@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ReadableStream } from 'node:stream/web';
 import { bodyLineBatches } from '../../src/providers/body-lines';
 import { jsonlParts } from '../../src/providers/jsonl-blob';
+import { joinBatches } from '../helpers/adapter-fixtures';
 
 /** A response body that arrives in the given byte pieces (splits may fall inside a character or a `\r\n`). */
 function bodyOf(pieces: Uint8Array[]): ReadableStream<Uint8Array> {
@@ -20,15 +21,7 @@ function splitEvery(bytes: Uint8Array, size: number): Uint8Array[] {
   return out;
 }
 
-/** The lines of every batch, in order; an empty batch is a defect (a wasted await for every layer above). */
-async function collect(batches: AsyncIterable<string[]>): Promise<string[]> {
-  const out: string[] = [];
-  for await (const batch of batches) {
-    assert.notEqual(batch.length, 0, 'no empty batch');
-    out.push(...batch);
-  }
-  return out;
-}
+const collect = joinBatches<string>;
 
 /** The size of each batch a body of these pieces is read in. */
 const readsOf = async (pieces: Uint8Array[]) => {

@@ -6,6 +6,7 @@ import { afterEach, describe, it } from 'node:test';
 import { parsedResults, stopParseThread } from '../../src/providers/parsed-results';
 import { RESULT_READERS, type ResultFormat } from '../../src/providers/result-readers';
 import type { RawItemResult } from '../../src/providers/types';
+import { joinBatches } from '../helpers/adapter-fixtures';
 
 const ok = (id: string, content: string) =>
   JSON.stringify({
@@ -41,14 +42,7 @@ function bodyOf(text: string, size: number): ReadableStream<Uint8Array> {
   });
 }
 
-async function collect(batches: AsyncIterable<RawItemResult[]>): Promise<RawItemResult[]> {
-  const out: RawItemResult[] = [];
-  for await (const batch of batches) {
-    assert.notEqual(batch.length, 0, 'no empty batch');
-    out.push(...batch);
-  }
-  return out;
-}
+const collect = joinBatches<RawItemResult>;
 
 /** What reading the file a line at a time gives: the readers are the reference. */
 function expected(format: ResultFormat, text: string): RawItemResult[] {
