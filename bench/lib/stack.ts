@@ -76,11 +76,16 @@ export async function startStack(faults: Partial<FaultConfig> = FAST_FAULTS): Pr
   };
 }
 
-/** A TypeScript file in a child Node process, with an IPC channel; its stdout goes to our stderr. */
+/**
+ * A TypeScript file in a child Node process, with an IPC channel; its stdout goes to our stderr.
+ * Run as `durabatch` runs a checkout (bin/durabatch.js): through tsx's CommonJS hook alone. `--import
+ * tsx` would add tsx's ESM loader thread, a V8 isolate of its own (about 15 MiB of RSS) that neither
+ * the CLI nor the installed package (compiled JS) carries, and the memory figures would count it.
+ */
 export function spawnChild(file: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(__dirname, file)], {
+  return spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', join(__dirname, file)], {
     env,
-    // `--import tsx` resolves from the working directory: the repository's, wherever we were started.
+    // `tsx/cjs` resolves from the working directory: the repository's, wherever we were started.
     cwd: join(__dirname, '..', '..'),
     stdio: ['ignore', process.stderr, 'inherit', 'ipc'],
   });
