@@ -6,8 +6,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { LineSplitter } from '../store/line-batches';
+import { packResults, type ResultColumns } from './result-columns';
 import { readLines, type ResultFormat } from './result-readers';
-import type { RawItemResult } from './types';
 
 /** Main thread -> here: a download's next bytes, its end, or its abandonment (no reply). */
 export type ParseRequest =
@@ -17,12 +17,11 @@ export type ParseRequest =
 
 /**
  * Here -> main thread, one per bytes or end request, in order: the lines read (blank ones too: the
- * progress count) and their results, or why the download cannot be read. The results go as
- * objects (structured clone): rebuilding them there costs the main thread a little more than
- * JSON.parse of a JSON array would, but spares this thread the JSON.stringify, and this thread is
- * the one with the most to do per line (measured: 15-20% more results/s than JSON).
+ * progress count) and their results, packed by field (result-columns.ts: the main thread is the
+ * busier side, and rebuilding objects key by key from a structured clone was its largest cost
+ * after validating), or why the download cannot be read.
  */
-export type ParseReply = { stream: number; lines: number; results: RawItemResult[] } | { stream: number; error: string };
+export type ParseReply = { stream: number; lines: number; results: ResultColumns } | { stream: number; error: string };
 
 interface Download {
   format: ResultFormat;
@@ -61,7 +60,7 @@ function handle(req: ParseRequest): ParseReply | undefined {
       lines.push(...d.splitter.end());
       downloads.delete(req.stream);
     } else lines = d.splitter.push(d.decoder.decode(req.bytes, { stream: true }));
-    return { stream: req.stream, lines: lines.length, results: readLines(lines, d.format) };
+    return { stream: req.stream, lines: lines.length, results: packResults(readLines(lines, d.format)) };
   } catch (err) {
     downloads.delete(req.stream);
     failed.add(req.stream);

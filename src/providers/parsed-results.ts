@@ -16,6 +16,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Worker } from 'node:worker_threads';
 import { bodyLineBatches } from './body-lines';
 import type { ParseReply, ParseRequest } from './parse-thread';
+import { unpackResults } from './result-columns';
 import { readLines, type ResultFormat } from './result-readers';
 import type { RawItemResult } from './types';
 
@@ -153,7 +154,7 @@ class ParseThread {
       next: async (): Promise<{ lines: number; results: RawItemResult[] }> => {
         const reply = await replies.take();
         if ('error' in reply) throw new Error(`reading the results download failed: ${reply.error}`);
-        return reply;
+        return { lines: reply.lines, results: unpackResults(reply.results) };
       },
       close: () => {
         if (!this.downloads.delete(stream)) return;
