@@ -80,6 +80,29 @@ describe('parsedResults', () => {
       }
     });
 
+    it(`${mode}: bytes that are not UTF-8 read as U+FFFD, also where the body ends inside a character`, async () => {
+      const [head, tail] = [ok('a', '{"x":"AB"}'), ok('b', '{}')].map((l) => Buffer.from(`${l}\n`));
+      // 0xFF is never UTF-8; 0xE6 0x97 starts a three-byte character the body never finishes.
+      const at = head!.indexOf('AB') + 1;
+      const bytes = Buffer.concat([head!.subarray(0, at), Buffer.from([0xff]), head!.subarray(at), tail!, Buffer.from([0xe6, 0x97])]);
+      const want = expected('openai', bytes.toString('utf8'));
+      assert.deepEqual(
+        want.map((r) => r.kind === 'message' && r.text),
+        ['{"x":"A\uFFFDB"}', '{}'],
+      );
+      // The unfinished character is a last line of its own, which names no item.
+      assert.ok(bytes.toString('utf8').endsWith('\n\uFFFD'));
+      for (const size of [1, 2, 5, 1 << 16]) {
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (let at = 0; at < bytes.length; at += size) controller.enqueue(new Uint8Array(bytes.subarray(at, at + size)));
+            controller.close();
+          },
+        });
+        assert.deepEqual(await inMode(mode, () => collect(parsedResults(body, 'openai'))), want, `reads of ${size} bytes`);
+      }
+    });
+
     it(`${mode}: a line the reader cannot take fails the download with the reader's error`, async () => {
       // JSON, but not an object: the reader's TypeError is a defect to report, not an item to mark.
       await assert.rejects(
