@@ -174,7 +174,7 @@ export class FileJobStore implements JobStore {
     };
     return {
       write: async (outcomes) => {
-        if (outcomes.length) await handle.write(outcomeLines(outcomes));
+        if (outcomes.length) await writeAll(handle, outcomeBytes(outcomes));
       },
       commit: async () => {
         await close();
@@ -249,11 +249,36 @@ async function readChunkOutcomes(path: string): Promise<StoredOutcome[]> {
   return [...byIdx.values()].sort((a, b) => a.idx - b.idx);
 }
 
-/** A group of outcomes as one string of JSON lines (one string built, not an array of them joined). */
-function outcomeLines(outcomes: StoredOutcome[]): string {
-  let text = '';
-  for (const o of outcomes) text += JSON.stringify(o) + '\n';
-  return text;
+/**
+ * A group of outcomes as JSON lines, each encoded to UTF-8 straight into one buffer as it is made:
+ * building the group's string first and encoding that cost a third more (1.5 against 1.1 µs an
+ * outcome, JSON.stringify included), and the buffer is not on the heap the collector copies.
+ */
+function outcomeBytes(outcomes: StoredOutcome[]): Buffer {
+  let bytes = Buffer.allocUnsafe(outcomes.length * 256);
+  let at = 0;
+  for (const o of outcomes) {
+    const line = JSON.stringify(o);
+    // Room for the worst case (a UTF-16 unit is at most three UTF-8 bytes) and the newline.
+    const need = at + line.length * 3 + 1;
+    if (need > bytes.length) {
+      const larger = Buffer.allocUnsafe(Math.max(bytes.length * 2, need));
+      bytes.copy(larger, 0, 0, at);
+      bytes = larger;
+    }
+    at += bytes.write(line, at);
+    bytes[at++] = 0x0a;
+  }
+  return bytes.subarray(0, at);
+}
+
+/** All of `bytes`, however many writes that takes (a write may take less than it was given). */
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
+  for (let at = 0; at < bytes.length;) {
+    const { bytesWritten } = await handle.write(bytes, at);
+    if (bytesWritten <= 0) throw new Error(`writing ${bytes.length - at} bytes to an outcome file wrote none`);
+    at += bytesWritten;
+  }
 }
 
 /** The IDs of an item line or an IDs line (`idsLine`): the part before "m" is a whole object once closed. */

@@ -187,6 +187,29 @@ describe('FileJobStore: requests, attempts, outcomes', () => {
     assert.equal((await collect(store.readLatestOutcomes('job', { only: 'ok' }))).length, 2100 - 21);
   });
 
+  it('outcomes of any size and script read back as written (a group far larger than its first buffer)', async () => {
+    const store = await FileJobStore.open(join(dir, 'outcomes-wide'));
+    const wide = (idx: number): StoredOutcome => ({
+      idx,
+      customId: `r-${idx}`,
+      attempt: 1,
+      ok: true,
+      // Three and four UTF-8 bytes a character, and a lone surrogate.
+      data: { text: '日本語'.repeat(idx * 300), emoji: '😀'.repeat(idx), tail: idx === 3 ? 'x\uD800y' : 'é' },
+    });
+    const outcomes = [0, 1, 2, 3, 4, 5].map(wide);
+    const w = await store.openOutcomeWriter('wide', 1, 0);
+    await w.write(outcomes);
+    await w.commit();
+    const back = await latest(store, 'wide');
+    assert.deepEqual(
+      back.map((o) => (o.data as { text: string }).text.length),
+      outcomes.map((o) => (o.data as { text: string }).text.length),
+    );
+    // JSON.stringify escapes the lone surrogate (\ud800), so it reads back as itself.
+    assert.deepEqual(back, outcomes);
+  });
+
   it('a later failure never replaces a success; a new writer replaces the chunk whole; an aborted one changes nothing', async () => {
     const store = await FileJobStore.open(join(dir, 'outcomes'));
     const w = await store.openOutcomeWriter('job', 1, 0);
