@@ -44,14 +44,13 @@ export function createFetchResults(deps: ActivityDeps) {
     const ctx = jobContext(deps, ref);
     const { chunk } = input;
     // Only IDs and positions: the messages are not needed to read answers.
-    const items = await withHeartbeat(async () => chunkIds(deps, ref, await jobSource(deps, ref), chunk));
-    const position = new Map(items.map((item, pos) => [item.customId, pos]));
-    const span = spanOf(items);
+    const { ids, idx } = await withHeartbeat(async () => chunkIds(deps, ref, await jobSource(deps, ref), chunk));
+    const span = spanOf(idx);
     let writer = await withHeartbeat(() => deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index, span));
     const written = (count: number) => progress.advance('written', count);
     let groups = new OutcomeGroups(writer, WRITE_GROUP, written);
     try {
-      let tracked = new ChunkOutcomes(items.length);
+      let tracked = new ChunkOutcomes(ids.size);
       let { batchState, batchError }: Pick<FetchInput, 'batchState' | 'batchError'> = input;
 
       if (input.batchId) {
@@ -61,7 +60,7 @@ export function createFetchResults(deps: ActivityDeps) {
         try {
           const onLine = () => progress.advance('lines');
           const results = ctx.adapter.results(batchId, {
-            requests: items,
+            ids,
             tag: tagOf(ref, chunk),
             onLine,
             signal: progress.signal,
@@ -69,11 +68,11 @@ export function createFetchResults(deps: ActivityDeps) {
           });
           for await (const batch of results) {
             for (const raw of batch) {
-              const pos = position.get(raw.customId);
-              if (pos === undefined) continue; // not ours: never let a stray line into the job
+              const pos = ids.position(raw.customId);
+              if (pos < 0) continue; // not ours: never let a stray line into the job
               // A success beats a failure for the same ID (e.g. a partial retry inside the provider).
               if (tracked.succeeded(pos)) continue;
-              const outcome = classifyItem(items[pos]!.idx, raw, chunk.attempt, schema, jsonSchema, ref.retryOn);
+              const outcome = classifyItem(idx[pos]!, raw, chunk.attempt, schema, jsonSchema, ref.retryOn);
               tracked.record(pos, outcome);
               // Only every WRITE_GROUP-th line waits (for the write before): the rest stay synchronous.
               const full = groups.add(outcome);
@@ -90,15 +89,15 @@ export function createFetchResults(deps: ActivityDeps) {
           await writer.abort();
           writer = await deps.store.openOutcomeWriter(ref.jobId, chunk.attempt, chunk.index, span);
           groups = new OutcomeGroups(writer, WRITE_GROUP, written);
-          tracked = new ChunkOutcomes(items.length);
+          tracked = new ChunkOutcomes(ids.size);
           batchState = 'completed';
           batchError = err.message;
         }
       }
 
-      for (const [pos, item] of items.entries()) {
+      for (let pos = 0; pos < ids.size; pos++) {
         if (tracked.seen(pos)) continue;
-        const outcome = { idx: item.idx, ...missingResult(item.customId, chunk.attempt, batchState, batchError, ref.retryOn) };
+        const outcome = { idx: idx[pos]!, ...missingResult(ids.at(pos), chunk.attempt, batchState, batchError, ref.retryOn) };
         tracked.record(pos, outcome);
         const full = groups.add(outcome);
         if (full) await full;
@@ -122,11 +121,11 @@ export function createFetchResults(deps: ActivityDeps) {
 }
 
 /** The lowest and highest `idx` of a chunk's items: where its rows are in the store's item order. */
-function spanOf(items: ReadonlyArray<{ idx: number }>): ItemSpan | undefined {
-  if (items.length === 0) return undefined;
+function spanOf(positions: Float64Array): ItemSpan | undefined {
+  if (positions.length === 0) return undefined;
   let first = Infinity;
   let last = -Infinity;
-  for (const { idx } of items) {
+  for (const idx of positions) {
     if (idx < first) first = idx;
     if (idx > last) last = idx;
   }

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { chunkTag, type JobRef, type RequestsRef } from '../src/job';
 import type { StoredRequest } from '../src/store';
 import { toCanonicalJsonSchema } from '../src/schema';
+import { CustomIdIndex } from '../src/providers/custom-id-index';
 import type { ChunkSpec, ProviderAdapter } from '../src/providers/types';
 import type { ActivityDeps } from './deps';
 import type { ChunkAddress } from './submit-chunk';
@@ -36,27 +37,39 @@ export function chunkItems(deps: ActivityDeps, ref: JobRef, source: RequestsRef,
   return wholeChunk(deps.store.readAttemptItems(ref.jobId, source.set, chunk.attempt, chunk.offset, chunk.size), ref, source, chunk);
 }
 
+/** A chunk's custom IDs (in order, looked up by ID) and each one's position in the job. */
+export interface ChunkIdIndex {
+  ids: CustomIdIndex;
+  /** The job position (`idx`) of the chunk's item at each position of `ids`. */
+  idx: Float64Array;
+}
+
 /** A chunk's positions and custom IDs only, by its address: what reading its results needs. */
-export function chunkIds(
-  deps: ActivityDeps,
-  ref: JobRef,
-  source: RequestsRef,
-  chunk: ChunkAddress,
-): Promise<Array<Pick<StoredRequest, 'idx' | 'customId'>>> {
-  return wholeChunk(deps.store.readAttemptIds(ref.jobId, source.set, chunk.attempt, chunk.offset, chunk.size), ref, source, chunk);
+export async function chunkIds(deps: ActivityDeps, ref: JobRef, source: RequestsRef, chunk: ChunkAddress): Promise<ChunkIdIndex> {
+  const customIds: string[] = [];
+  const idx: number[] = [];
+  for await (const entry of deps.store.readAttemptIds(ref.jobId, source.set, chunk.attempt, chunk.offset, chunk.size)) {
+    customIds.push(entry.customId);
+    idx.push(entry.idx);
+  }
+  checkWhole(customIds.length, ref, source, chunk);
+  return { ids: new CustomIdIndex(customIds), idx: Float64Array.from(idx) };
 }
 
 /** All of a chunk's entries, or an error if the store holds fewer than were planned. */
 async function wholeChunk<T>(entries: AsyncIterable<T>, ref: JobRef, source: RequestsRef, chunk: ChunkAddress): Promise<T[]> {
   const all: T[] = [];
   for await (const entry of entries) all.push(entry);
-  if (all.length !== chunk.size) {
-    throw new Error(
-      `the job store ${source.storeUrl} holds ${all.length} items for attempt ${chunk.attempt}, chunk ${chunk.index} of job ` +
-        `${ref.jobId}; the plan has ${chunk.size}`,
-    );
-  }
+  checkWhole(all.length, ref, source, chunk);
   return all;
+}
+
+function checkWhole(count: number, ref: JobRef, source: RequestsRef, chunk: ChunkAddress): void {
+  if (count === chunk.size) return;
+  throw new Error(
+    `the job store ${source.storeUrl} holds ${count} items for attempt ${chunk.attempt}, chunk ${chunk.index} of job ` +
+      `${ref.jobId}; the plan has ${chunk.size}`,
+  );
 }
 
 /** The chunk's tag as the workflow keeps it; computed only for chunks planned before it was kept. */

@@ -5,7 +5,6 @@
 import { ForeignBatchError } from './errors';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
-import type { PreparedRequest } from '../types';
 import { resultBatches } from './anthropic-lines';
 import { batchTotal } from './anthropic-status';
 import { ListingWindow } from './listing-window';
@@ -92,13 +91,13 @@ export async function findOrphan(client: Anthropic, search: OrphanSearch): Promi
 export async function* verifiedResults(
   client: Anthropic,
   batchId: string,
-  requests: ReadonlyArray<Pick<PreparedRequest, 'customId'>>,
+  /** The chunk's custom IDs (the sentinel's aside). */
+  ids: { has(customId: string): boolean },
   sentinel: string,
   maxHeld = MAX_HELD_LINES,
   onLine?: () => void,
   signal?: AbortSignal,
 ): AsyncIterable<RawItemResult[]> {
-  const ids = new Set(requests.map((r) => r.customId));
   const foreign = (id: string) => new AnthropicBatchMismatchError(batchId, `it holds request ${JSON.stringify(id)}`);
   let mode: 'holding' | 'streaming' | 'scanning' = 'holding';
   let held: RawItemResult[] = [];

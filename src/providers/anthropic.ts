@@ -143,15 +143,7 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint, options: Anth
 
     async *results(batchId, chunk): AsyncIterable<RawItemResult[]> {
       try {
-        yield* verifiedResults(
-          client,
-          batchId,
-          chunk.requests,
-          chunk.proof ?? sentinelId(chunk.tag),
-          undefined,
-          chunk.onLine,
-          chunk.signal,
-        );
+        yield* verifiedResults(client, batchId, chunk.ids, chunk.proof ?? sentinelId(chunk.tag), undefined, chunk.onLine, chunk.signal);
       } catch (err) {
         // Not ours after all: the next submit of that tag must not adopt it again from memory.
         if (err instanceof AnthropicBatchMismatchError) memory.forget(batchId);

@@ -182,8 +182,8 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
       const job = await ai.batches.get({ name: batchId, config: abortable(chunk.signal) });
       const state = toBatchState(job.state);
       if (state === 'expired') {
-        yield chunk.requests.map((r) => ({
-          customId: r.customId,
+        yield Array.from(chunk.ids, (customId) => ({
+          customId,
           kind: 'error',
           errorType: 'expired',
           message: 'The Gemini batch expired (48 h) before it finished; Gemini returns no results for expired batches.',
@@ -192,13 +192,13 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint, options: GeminiA
         return;
       }
       if (!isTerminalBatchState(state)) throw new Error(`Gemini batch ${batchId} has not finished (${job.state}); no results yet`);
-      const ids = new Set(chunk.requests.map((r) => r.customId));
+      const { ids } = chunk;
       const inlined = job.dest?.inlinedResponses;
       if (inlined) {
         // Inline answers came in the batch's own JSON, all at once: one batch of them.
         const out: RawItemResult[] = [];
         for (const [i, item] of inlined.entries()) {
-          const key = item.metadata?.key ?? chunk.requests[i]?.customId;
+          const key = item.metadata?.key ?? (i < ids.size ? ids.at(i) : undefined);
           if (key !== undefined && ids.has(key)) out.push(decodeItem(key, item));
         }
         if (out.length) yield out;

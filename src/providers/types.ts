@@ -1,4 +1,5 @@
 import type { BatchState, GenerationParams, ItemErrorType, PreparedRequest, ProviderName, Usage } from '../types';
+import type { CustomIdIndex } from './custom-id-index';
 
 /** A provider's hard limits for one batch; chunks are planned against them. */
 export interface ProviderLimits {
@@ -28,7 +29,7 @@ export interface ChunkSpec {
 
 /** The custom IDs of a submission's requests, in order, and its tag: all that reading its results needs. */
 export interface ChunkIds {
-  requests: ReadonlyArray<Pick<PreparedRequest, 'customId'>>;
+  ids: CustomIdIndex;
   tag: string;
   /** The proof `submit` returned, kept by the workflow (absent for batches submitted before it was kept). */
   proof?: string;

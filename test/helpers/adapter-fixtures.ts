@@ -1,6 +1,7 @@
 /** Shared fixtures for the provider-adapter and emulator unit tests. */
 import assert from 'node:assert/strict';
-import type { ChunkSpec, ProviderAdapter, ProviderBatchStatus, RawItemResult } from '../../src/providers/types';
+import { CustomIdIndex } from '../../src/providers/custom-id-index';
+import type { ChunkIds, ChunkSpec, ProviderAdapter, ProviderBatchStatus, RawItemResult } from '../../src/providers/types';
 import type { PreparedRequest } from '../../src/types';
 
 export const PERSON_SCHEMA = {
@@ -23,6 +24,16 @@ export function personChunk(
 ): ChunkSpec {
   return { tag, jobId: 'job-1', model, requests, params, output: { name: 'person', jsonSchema } };
 }
+
+/** The custom IDs of `requests`, indexed as the fetch activity gives them to `results`. */
+export const idIndex = (requests: ReadonlyArray<{ customId: string }>) => new CustomIdIndex(requests.map((r) => r.customId));
+
+/** What `results` needs of a submitted chunk: its IDs and tag (and proof, if given). */
+export const resultsArgs = (chunk: ChunkSpec, extra: Partial<ChunkIds> = {}): ChunkIds => ({
+  ids: idIndex(chunk.requests),
+  tag: chunk.tag,
+  ...extra,
+});
 
 /** Polls until the batch reaches a terminal state. */
 export async function settle(adapter: ProviderAdapter, batchId: string): Promise<ProviderBatchStatus> {

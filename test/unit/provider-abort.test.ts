@@ -10,7 +10,7 @@ import { createAnthropicAdapter } from '../../src/providers/anthropic';
 import { createGeminiAdapter } from '../../src/providers/gemini';
 import { createOpenAIAdapter } from '../../src/providers/openai';
 import type { ProviderAdapter } from '../../src/providers/types';
-import { collect, personChunk, userRequest } from '../helpers/adapter-fixtures';
+import { collect, idIndex, personChunk, userRequest } from '../helpers/adapter-fixtures';
 import { hangingServer, type HangingServer } from '../helpers/http-stubs';
 
 /** Well under any SDK timeout, with room for a loaded machine. */
@@ -77,7 +77,7 @@ const CALLS: Array<{
       anthropic: /^GET \/v1\/messages\/batches\/msgbatch_1$/,
       gemini: /^GET \/v1beta\/batches\/1/,
     },
-    run: (a, id, signal) => collect(a.results(id, { requests: [{ customId: 'r1' }], tag: 'job/a1/c0', signal })),
+    run: (a, id, signal) => collect(a.results(id, { ids: idIndex([{ customId: 'r1' }]), tag: 'job/a1/c0', signal })),
   },
 ];
 

@@ -16,7 +16,7 @@ import { toProviderStatus } from '../../src/providers/anthropic-status';
 import type { ChunkSpec, ProviderAdapter, RawItemResult } from '../../src/providers/types';
 import { SchemaConversionError } from '../../src/schema/to-json-schema';
 import type { PreparedRequest } from '../../src/types';
-import { collect, firstTry, personChunk, settle, userRequest } from '../helpers/adapter-fixtures';
+import { collect, firstTry, idIndex, personChunk, resultsArgs, settle, userRequest } from '../helpers/adapter-fixtures';
 import { resultsRewritingProxy } from '../helpers/http-stubs';
 
 const FAULTS = { validatingMs: 10, processingMs: 50, finalizingMs: 5, cancellingMs: 20 };
@@ -198,7 +198,7 @@ describe('Anthropic adapter: against the emulator', () => {
     const status = await settle(adapter, batchId);
     assert.deepEqual(status, { state: 'completed', providerStatus: 'ended', counts: { total: 3, succeeded: 3, failed: 0 } });
 
-    const items = await collect(adapter.results(batchId, { requests, tag: 'job-1:a1:c1' }));
+    const items = await collect(adapter.results(batchId, { ids: idIndex(requests), tag: 'job-1:a1:c1' }));
     assert.deepEqual(
       items.map((i) => i.customId),
       ['r1', 'r2', 'r3'],
@@ -223,7 +223,9 @@ describe('Anthropic adapter: against the emulator', () => {
     const requests = [req('err'), req('ref'), req('cut')];
     const { batchId } = await adapter.submit(chunk('t-faults', requests), NOW());
     await settle(adapter, batchId);
-    const byId = Object.fromEntries((await collect(adapter.results(batchId, { requests, tag: 't-faults' }))).map((i) => [i.customId, i]));
+    const byId = Object.fromEntries(
+      (await collect(adapter.results(batchId, { ids: idIndex(requests), tag: 't-faults' }))).map((i) => [i.customId, i]),
+    );
     assert.deepEqual(
       {
         kind: byId.err.kind,
@@ -246,7 +248,7 @@ describe('Anthropic adapter: against the emulator', () => {
     assert.equal((await adapter.status(batchId)).state, 'cancelling');
     assert.equal((await settle(adapter, batchId)).state, 'cancelled');
     await adapter.cancel(batchId); // ended: no call, no error
-    const items = await collect(adapter.results(batchId, { requests, tag: 't-cancel' }));
+    const items = await collect(adapter.results(batchId, { ids: idIndex(requests), tag: 't-cancel' }));
     assert.deepEqual(
       items.map((i) => (i.kind === 'error' ? [i.errorType, i.retryable] : i.kind)),
       [
@@ -261,7 +263,7 @@ describe('Anthropic adapter: against the emulator', () => {
     const requests = [req('x1'), req('x2'), req('x3')];
     const { batchId } = await adapter.submit(chunk('t-expire', requests), NOW());
     assert.equal((await settle(adapter, batchId)).state, 'expired');
-    const items = await collect(adapter.results(batchId, { requests, tag: 't-expire' }));
+    const items = await collect(adapter.results(batchId, { ids: idIndex(requests), tag: 't-expire' }));
     assert.equal(items.length, 3);
     const expired = items.filter((i) => i.kind === 'error' && i.errorType === 'expired' && i.retryable);
     assert.equal(expired.length, 2, 'sentinel + x1 finished (first half of 4), x2 and x3 expired');
@@ -277,7 +279,7 @@ describe('Anthropic adapter: against the emulator', () => {
       cached.findIndex((r) => r.customId === 'm2'),
       1,
     ); // the provider "loses" m2
-    const items = await collect(adapter.results(batchId, { requests, tag: 't-missing' }));
+    const items = await collect(adapter.results(batchId, { ids: idIndex(requests), tag: 't-missing' }));
     assert.deepEqual(
       items.map((i) => i.customId),
       ['m1', 'm3'],
@@ -329,7 +331,7 @@ describe('Anthropic adapter: find-before-create', () => {
     assert.equal((await crashed).batchId, retry.batchId);
     assert.equal(emu.stats().batchesCreated, 1);
     await settle(adapter, retry.batchId);
-    assert.equal((await collect(adapter.results(retry.batchId, c))).length, 2);
+    assert.equal((await collect(adapter.results(retry.batchId, resultsArgs(c)))).length, 2);
   });
 
   it('never records a wrongly adopted batch: same size, other content -> AnthropicBatchMismatchError, nothing yielded', async () => {
@@ -351,7 +353,7 @@ describe('Anthropic adapter: find-before-create', () => {
     const seen: RawItemResult[] = [];
     await assert.rejects(
       (async () => {
-        for await (const batch of retrier.results(adopted.batchId, mine)) seen.push(...batch);
+        for await (const batch of retrier.results(adopted.batchId, resultsArgs(mine))) seen.push(...batch);
       })(),
       AnthropicBatchMismatchError,
     );
@@ -363,11 +365,11 @@ describe('Anthropic adapter: find-before-create', () => {
     assert.notEqual(again.batchId, stranger.batchId);
     await settle(retrier, again.batchId);
     assert.deepEqual(
-      (await collect(retrier.results(again.batchId, mine))).map((i) => i.customId),
+      (await collect(retrier.results(again.batchId, resultsArgs(mine)))).map((i) => i.customId),
       ['request-0', 'request-1'],
     );
     // And the stranger's own results are still its own.
-    assert.equal((await collect(adapter.results(stranger.batchId, other))).length, 2);
+    assert.equal((await collect(adapter.results(stranger.batchId, resultsArgs(other)))).length, 2);
   });
 
   it('prefers the running batch created after the first try began over a same-sized sibling from just before', async () => {
@@ -409,14 +411,14 @@ describe('Anthropic adapter: verified results', () => {
     await settle(adapter, created.id);
     for (const maxHeld of [10, 1]) {
       const ids: string[] = [];
-      for await (const lines of verifiedResults(client, created.id, requests, sentinelId('t'), maxHeld))
+      for await (const lines of verifiedResults(client, created.id, idIndex(requests), sentinelId('t'), maxHeld))
         ids.push(...lines.map((l) => l.customId));
       assert.deepEqual(ids, ['v1', 'v2', 'v3'], `maxHeld ${maxHeld}: each item once, no sentinel`);
     }
     const ids: string[] = [];
     await assert.rejects(
       (async () => {
-        for await (const lines of verifiedResults(client, created.id, requests, sentinelId('another submission'), 1))
+        for await (const lines of verifiedResults(client, created.id, idIndex(requests), sentinelId('another submission'), 1))
           ids.push(...lines.map((l) => l.customId));
       })(),
       AnthropicBatchMismatchError,
@@ -493,7 +495,9 @@ describe('Anthropic adapter: broken result lines', () => {
     try {
       let lines = 0;
       const through = createAnthropicAdapter({ apiKey: 'k', baseURL: proxy.url }, { maxRetries: 0 });
-      const items = await collect(through.results(batchId, { requests, tag: c.tag, ...(proof && { proof }), onLine: () => (lines += 1) }));
+      const items = await collect(
+        through.results(batchId, { ids: idIndex(requests), tag: c.tag, ...(proof && { proof }), onLine: () => (lines += 1) }),
+      );
       return { items, lines, rewritten };
     } finally {
       await proxy.close();

@@ -11,7 +11,7 @@ import { decodeError, decodeResponse } from '../../src/providers/gemini-results'
 import { toBatchState, toProviderStatus } from '../../src/providers/gemini-status';
 import type { ChunkSpec, ProviderAdapter } from '../../src/providers/types';
 import type { PreparedRequest } from '../../src/types';
-import { collect, firstTry, PERSON_SCHEMA, personChunk, settle, userRequest } from '../helpers/adapter-fixtures';
+import { collect, firstTry, idIndex, PERSON_SCHEMA, personChunk, settle, userRequest } from '../helpers/adapter-fixtures';
 
 const FAULTS = { validatingMs: 10, processingMs: 50, finalizingMs: 5, cancellingMs: 20 };
 const SCHEMA = PERSON_SCHEMA;
@@ -178,7 +178,7 @@ describe('Gemini adapter: against the emulator', () => {
       counts: { total: 3, succeeded: 3, failed: 0 },
     });
 
-    const items = await collect(adapter.results(batchId, { requests, tag: 'job-1:a1:c1' }));
+    const items = await collect(adapter.results(batchId, { ids: idIndex(requests), tag: 'job-1:a1:c1' }));
     assert.deepEqual(
       items.map((i) => i.customId),
       ['mixed', 'r2', 'r3'],
@@ -211,7 +211,7 @@ describe('Gemini adapter: against the emulator', () => {
     assert.equal(lines[0].request.generationConfig.responseMimeType, 'application/json');
 
     await settle(big, batchId);
-    const items = await collect(big.results(batchId, { requests, tag: 'job-1:a1:c2' }));
+    const items = await collect(big.results(batchId, { ids: idIndex(requests), tag: 'job-1:a1:c2' }));
     assert.deepEqual(
       items.map((i) => [i.customId, i.kind]),
       [
@@ -227,7 +227,7 @@ describe('Gemini adapter: against the emulator', () => {
     const requests = [req('e1'), req('e2'), req('e3')];
     const { batchId } = await adapter.submit(chunk('t-expire', requests), NOW());
     assert.equal((await settle(adapter, batchId)).state, 'expired');
-    const items = await collect(adapter.results(batchId, { requests, tag: 't-expire' }));
+    const items = await collect(adapter.results(batchId, { ids: idIndex(requests), tag: 't-expire' }));
     assert.deepEqual(
       items.map((i) => (i.kind === 'error' ? [i.customId, i.errorType, i.retryable] : i.kind)),
       [
@@ -245,7 +245,7 @@ describe('Gemini adapter: against the emulator', () => {
     const status = await settle(adapter, batchId);
     assert.equal(status.state, 'failed');
     assert.match(status.error ?? '', /failed/);
-    assert.deepEqual(await collect(adapter.results(batchId, { requests, tag: 't-fail' })), []);
+    assert.deepEqual(await collect(adapter.results(batchId, { ids: idIndex(requests), tag: 't-fail' })), []);
   });
 
   it('cancel: cancelled, unfinished items as non-retryable cancelled errors; cancelling an ended batch is a no-op', async () => {
@@ -255,7 +255,7 @@ describe('Gemini adapter: against the emulator', () => {
     await adapter.cancel(batchId);
     assert.equal((await settle(adapter, batchId)).state, 'cancelled');
     await adapter.cancel(batchId);
-    const items = await collect(adapter.results(batchId, { requests, tag: 't-cancel' }));
+    const items = await collect(adapter.results(batchId, { ids: idIndex(requests), tag: 't-cancel' }));
     assert.deepEqual(
       items.map((i) => (i.kind === 'error' ? [i.errorType, i.retryable] : i.kind)),
       [
@@ -277,7 +277,9 @@ describe('Gemini adapter: against the emulator', () => {
     const { batchId } = await adapter.submit(chunk('t-faults', requests), NOW());
     const status = await settle(adapter, batchId);
     assert.deepEqual(status.counts, { total: 3, succeeded: 2, failed: 1 });
-    const byId = Object.fromEntries((await collect(adapter.results(batchId, { requests, tag: 't-faults' }))).map((i) => [i.customId, i]));
+    const byId = Object.fromEntries(
+      (await collect(adapter.results(batchId, { ids: idIndex(requests), tag: 't-faults' }))).map((i) => [i.customId, i]),
+    );
     assert.equal(byId.err.kind === 'error' && byId.err.errorType, 'provider_error');
     assert.equal(byId.err.kind === 'error' && byId.err.retryable, true);
     assert.equal(byId.ref.kind === 'message' && byId.ref.finishReason, 'refusal');
@@ -298,7 +300,7 @@ describe('Gemini adapter: against the emulator', () => {
       .filter((l) => l && !l.includes('"m2"'))
       .join('\n');
     emu.engine.putFile({ ...file, bytes: new TextEncoder().encode(kept) });
-    const items = await collect(big.results(batchId, { requests, tag: 't-missing' }));
+    const items = await collect(big.results(batchId, { ids: idIndex(requests), tag: 't-missing' }));
     assert.deepEqual(
       items.map((i) => i.customId),
       ['m1', 'm3'],
