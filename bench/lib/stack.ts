@@ -79,8 +79,9 @@ export async function startStack(faults: Partial<FaultConfig> = FAST_FAULTS): Pr
 /**
  * A TypeScript file in a child Node process, with an IPC channel; its stdout goes to our stderr.
  * Run as `durabatch` runs a checkout (bin/durabatch.js): through tsx's CommonJS hook alone. `--import
- * tsx` would add tsx's ESM loader thread, a V8 isolate of its own (about 15 MiB of RSS) that neither
- * the CLI nor the installed package (compiled JS) carries, and the memory figures would count it.
+ * tsx` would add tsx's ESM loader thread, a V8 isolate of its own (14 MiB of RSS in a bare process;
+ * the big-job worker was 30 MiB smaller at ready without it) that neither the CLI nor the installed
+ * package (compiled JS) carries, and the memory figures would count it.
  */
 export function spawnChild(file: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
   return spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', join(__dirname, file)], {

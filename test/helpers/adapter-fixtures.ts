@@ -28,12 +28,8 @@ export function personChunk(
 /** The custom IDs of `requests`, indexed as the fetch activity gives them to `results`. */
 export const idIndex = (requests: ReadonlyArray<{ customId: string }>) => new CustomIdIndex(requests.map((r) => r.customId));
 
-/** What `results` needs of a submitted chunk: its IDs and tag (and proof, if given). */
-export const resultsArgs = (chunk: ChunkSpec, extra: Partial<ChunkIds> = {}): ChunkIds => ({
-  ids: idIndex(chunk.requests),
-  tag: chunk.tag,
-  ...extra,
-});
+/** What `results` needs of a submitted chunk: its IDs and tag. */
+export const resultsArgs = (chunk: ChunkSpec): ChunkIds => ({ ids: idIndex(chunk.requests), tag: chunk.tag });
 
 /** Polls until the batch reaches a terminal state. */
 export async function settle(adapter: ProviderAdapter, batchId: string): Promise<ProviderBatchStatus> {
